@@ -1,0 +1,277 @@
+"""Record decoder: one Event Data payload in, one :class:`Record` out.
+
+Everything is driven by the compiled layouts of :mod:`estreamer.catalogue`;
+there is no per-record parsing code. Rules (PROTOCOL.md sections 7 and 11.2):
+
+* the record header is short (8 bytes) or long (16, with the archive
+  timestamp) as the payload length says; anything else is an error;
+* every nested block is bounded by its ``blockLength``: unread trailing bytes
+  are skipped (newer FMCs append fields), and a block that ends exactly at a
+  field boundary leaves the remaining fields absent (older, shorter versions);
+* the body block of records 71, 92-95, 125, 400, 500 and 502 is chosen from
+  the block type found where the block really starts; an unknown block type
+  is an error, never a guessed layout;
+* the discovery event header's IPv6 address is read right after its 40 bytes
+  when ``hasIpv6`` is 1.
+
+A malformed record raises :class:`RecordDecodeError` naming the record type and
+the stream offset; nothing else escapes (the caller counts, logs, skips).
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from .catalogue import (
+    BLOB,
+    BLOCK,
+    BLOCKS,
+    BYTES,
+    DISCOVERY,
+    DISCOVERY_FIXED,
+    FIXED,
+    LIST,
+    RECORDS,
+    STRING,
+    UNKNOWN,
+    Layout,
+    RecordLayout,
+    Step,
+)
+from .errors import RecordDecodeError
+from .fastpath import CONVERT, compile_steps
+from .record import Record
+from .values import TO_TEXT, ip6_text, text
+
+RECORD_HEADER = struct.Struct(">II")
+ARCHIVE_HEADER = struct.Struct(">II")
+BLOCK_HEADER = struct.Struct(">II")
+IPV6 = struct.Struct(">16s")
+
+__all__ = ["decode_record", "record_layout"]
+
+
+class _Malformed(Exception):
+    """Internal: carries a message up to decode_record, which adds type and offset."""
+
+
+def record_layout(record_type: int) -> RecordLayout | None:
+    return RECORDS.get(record_type)
+
+
+def decode_record(payload: bytes | bytearray | memoryview, offset: int = -1) -> Record:
+    """Decode one Event Data payload (record header + body)."""
+    buf = bytes(payload)
+    size = len(buf)
+    if size < 8:
+        raise RecordDecodeError(f"record header truncated: {size} bytes", None, offset)
+    record_type, length = RECORD_HEADER.unpack_from(buf, 0)
+    if size == 8 + length:
+        start, archive = 8, 0
+    elif size == 16 + length:
+        start = 16
+        archive = ARCHIVE_HEADER.unpack_from(buf, 8)[0]
+    else:
+        raise RecordDecodeError(
+            f"recordLength {length} does not fit the {size}-byte message payload "
+            "(expected payload = recordLength + 8 or + 16)", record_type, offset)
+    layout = RECORDS.get(record_type)
+    if layout is None:
+        raise RecordDecodeError(
+            f"unknown record type, {length} bytes skipped", record_type, offset)
+    fields: dict[str, Any] = {}
+    state = _State(layout)
+    try:
+        _RECORD_WALKERS[record_type](buf, start, size, layout.steps, fields, state)
+    except _Malformed as err:
+        raise RecordDecodeError(str(err), record_type, offset) from None
+    except (struct.error, ValueError, IndexError, KeyError, UnicodeError) as err:
+        raise RecordDecodeError(f"malformed body: {err}", record_type, offset) from err
+    return Record(record_type, fields, archive_timestamp=archive,
+                  block_type=state.block_type, raw=buf, offset=offset)
+
+
+class _State:
+    __slots__ = ("block_type", "record")
+
+    def __init__(self, record: RecordLayout) -> None:
+        self.record = record
+        self.block_type: int | None = None
+
+
+def _walk(buf: bytes, p: int, end: int, steps: tuple[Step, ...], out: dict[str, Any],
+          state: _State) -> int:
+    """Decode ``steps`` from ``buf[p:end]`` into ``out``; return the position reached."""
+    for step in steps:
+        kind = step.kind
+        if p >= end and kind is not BYTES:
+            # The block ends here: the remaining fields are absent. (Counted bytes
+            # still decode, so a zero count at the very end gives an empty value.)
+            return p
+        if kind is FIXED:
+            st = step.struct
+            assert st is not None
+            if p + st.size <= end:
+                values = st.unpack_from(buf, p)
+                p += st.size
+                out.update(zip(step.names, values))
+                for index, convert in step.converts:
+                    out[step.names[index]] = convert(values[index])
+            else:
+                p = _fixed_one_by_one(buf, p, end, step, out)
+        elif kind is STRING:
+            q = _sub_end(buf, p, end, "String", step.name)
+            out[step.name] = text(buf[p + 8:q])  # type: ignore[index]
+            p = q
+        elif kind is BYTES:
+            count = out.get(step.length_from)  # type: ignore[arg-type]
+            if not isinstance(count, int):
+                raise _Malformed(f"{step.name}: its length field {step.length_from} is absent")
+            q = p + count + step.adjust
+            if count + step.adjust < 0 or q > end:
+                raise _Malformed(f"{step.name}: {count} bytes announced, {end - p} left")
+            raw = buf[p:q]
+            out[step.name] = raw.hex() if step.binary else text(raw)  # type: ignore[index]
+            p = q
+        elif kind is BLOCK:
+            p = _block(buf, p, end, step, out, state)
+        elif kind is DISCOVERY:
+            p = _discovery_header(buf, p, end, out)
+        elif kind is LIST:
+            p = _list(buf, p, end, step, out, state)
+        elif kind is BLOB:
+            q = _sub_end(buf, p, end, "BLOB", step.name)
+            out[step.name] = buf[p + 8:q].hex()  # type: ignore[index]
+            p = q
+        elif kind is UNKNOWN:
+            # The catalogue does not know this field's width: stop here; the
+            # enclosing block's length skips the rest.
+            return end
+    return p
+
+
+def _sub_end(buf: bytes, p: int, end: int, what: str, name: str | None) -> int:
+    """End of the String/BLOB block at ``p``, checked against ``end``."""
+    if p + 8 > end:
+        raise _Malformed(f"{name}: {what} block header truncated")
+    block_type, length = BLOCK_HEADER.unpack_from(buf, p)
+    if length < 8 or p + length > end:
+        raise _Malformed(f"{name}: {what} blockLength {length} overruns its container "
+                         f"({end - p} bytes left)")
+    if what == "String" and block_type != 0:
+        raise _Malformed(f"{name}: expected a String block (type 0), found type {block_type}")
+    return p + length
+
+
+def _fixed_one_by_one(buf: bytes, p: int, end: int, step: Step, out: dict[str, Any]) -> int:
+    """A fixed run that the container cuts short: decode field by field up to ``end``."""
+    for single in step.singles:
+        if p == end:
+            return p
+        size = single.struct.size
+        if p + size > end:
+            raise _Malformed(f"{single.name}: {size}-byte field cut by the end of its block "
+                             f"({end - p} bytes left)")
+        value = single.struct.unpack_from(buf, p)[0]
+        convert = TO_TEXT.get(single.type)
+        out[single.name] = convert(value) if convert else value
+        p += size
+    return p
+
+
+_DH_STRUCT = DISCOVERY_FIXED.struct
+_DH_NAMES = DISCOVERY_FIXED.names
+_DH_SIZE = _DH_STRUCT.size if _DH_STRUCT else 0
+_IPV4_TEXT = CONVERT["ipv4"]
+_MAC_TEXT = CONVERT["mac"]
+
+
+def _discovery_header(buf: bytes, p: int, end: int, out: dict[str, Any]) -> int:
+    if p + _DH_SIZE <= end:
+        assert _DH_STRUCT is not None
+        out.update(zip(_DH_NAMES, _DH_STRUCT.unpack_from(buf, p)))
+        out["legacyIpAddress"] = _IPV4_TEXT(out["legacyIpAddress"])
+        out["macAddress"] = _MAC_TEXT(out["macAddress"])
+        p += _DH_SIZE
+    else:
+        p = _walk(buf, p, end, (DISCOVERY_FIXED,), out, _NO_STATE)
+    if out.get("hasIpv6") == 1:
+        if p + 16 > end:
+            raise _Malformed("discovery header: hasIpv6 is 1 but the IPv6 address is missing")
+        out["ipv6Address"] = ip6_text(buf[p:p + 16])
+        p += 16
+    return p
+
+
+def _block_bounds(buf: bytes, p: int, end: int, what: str) -> tuple[int, int]:
+    if p + 8 > end:
+        raise _Malformed(f"{what}: block header truncated ({end - p} bytes left)")
+    block_type, length = BLOCK_HEADER.unpack_from(buf, p)
+    if length < 8 or p + length > end:
+        raise _Malformed(f"{what}: blockLength {length} of block type {block_type} overruns "
+                         f"its container ({end - p} bytes left)")
+    return block_type, p + length
+
+
+def _block(buf: bytes, p: int, end: int, step: Step, out: dict[str, Any],
+           state: _State) -> int:
+    block_type, block_end = _block_bounds(buf, p, end, f"block {step.of}")
+    if step.of == "auto":
+        key = state.record.by_block_type.get(block_type)
+        if key is None:
+            known = ", ".join(str(t) for t in sorted(state.record.by_block_type))
+            raise _Malformed(f"body block type {block_type} (blockLength {block_end - p}) is "
+                             f"not a known layout for this record (known: {known})")
+        state.block_type = block_type
+        layout = BLOCKS[key]
+    else:
+        layout = BLOCKS[step.of]  # type: ignore[index]
+        _check_type(layout, block_type)
+    target = out if step.name is None else {}
+    _BLOCK_WALKERS[layout.key](buf, p + 8, block_end, layout.steps, target, state)
+    if step.name is not None:
+        out[step.name] = target
+    return block_end
+
+
+def _check_type(layout: Layout, block_type: int) -> None:
+    if layout.block_type is not None and block_type != layout.block_type:
+        raise _Malformed(f"expected block {layout.key} (type {layout.block_type}), "
+                         f"found block type {block_type}")
+
+
+def _list(buf: bytes, p: int, end: int, step: Step, out: dict[str, Any], state: _State) -> int:
+    _, list_end = _block_bounds(buf, p, end, f"list {step.name}")
+    layout = BLOCKS[step.of]  # type: ignore[index]
+    items: list[dict[str, Any]] = []
+    q = p + 8
+    while q < list_end:
+        item: dict[str, Any] = {}
+        if layout.header:
+            block_type, item_end = _block_bounds(buf, q, list_end, f"{step.name} item")
+            _check_type(layout, block_type)
+            _BLOCK_WALKERS[layout.key](buf, q + 8, item_end, layout.steps, item, state)
+            q = item_end
+        else:
+            after = _walk(buf, q, list_end, layout.steps, item, state)
+            if after <= q:
+                raise _Malformed(f"{step.name}: list item decoded no bytes")
+            q = after
+        items.append(item)
+    out[step.name] = items  # type: ignore[index]
+    return list_end
+
+
+_NO_STATE = _State(RecordLayout(0, "", "", (), {}))
+
+
+def _walker(steps: tuple[Step, ...], name: str) -> Any:
+    """The generated straight-line walker for ``steps``, or the generic one."""
+    fast = compile_steps(steps, _walk, name)
+    return fast if fast is not None else _walk
+
+
+_BLOCK_WALKERS = {key: _walker(b.steps, "block_" + key.replace(".", "_"))
+                  for key, b in BLOCKS.items()}
+_RECORD_WALKERS = {rt: _walker(r.steps, f"record_{rt}") for rt, r in RECORDS.items()}

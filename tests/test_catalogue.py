@@ -1,0 +1,42 @@
+"""The layout table the decoder uses is the one records.yaml describes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from estreamer.catalogue import BLOCKS, RECORDS
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "estreamer" / "records.yaml"
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="shared/estreamer/records.yaml not beside the repo")
+def test_committed_catalogue_matches_records_yaml() -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_catalogue.py"),
+                             str(SHARED), "--check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_catalogue_covers_every_record_of_records_yaml() -> None:
+    # records.yaml declares 143 wire record types and 86 wire block layouts.
+    assert len(RECORDS) == 143
+    assert len(BLOCKS) == 86
+    for record_type in (18, 46, 47, 48, 53, 106, 170, 171):  # eNcore cannot decode these
+        assert record_type in RECORDS
+
+
+def test_every_referenced_layout_exists() -> None:
+    for layout in RECORDS.values():
+        for step in layout.steps:
+            if step.of and step.of != "auto":
+                assert step.of in BLOCKS
+        for key in layout.by_block_type.values():
+            assert key in BLOCKS
+    for block in BLOCKS.values():
+        for step in block.steps:
+            if step.of:
+                assert step.of in BLOCKS

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Generate src/estreamer/data/catalogue.json from the shared records.yaml.
+
+records.yaml is the project's catalogue of every record and block layout; the
+decoder and encoder read the compact JSON made here (no YAML parser needed at
+run time, e.g. inside Splunk). tests/test_catalogue.py regenerates it and fails
+when the committed copy is stale.
+
+Usage: python tools/gen_catalogue.py [path/to/records.yaml] [--check]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SOURCE = ROOT.parent / "shared" / "estreamer" / "records.yaml"
+TARGET = ROOT / "src" / "estreamer" / "data" / "catalogue.json"
+
+# `bytes` fields are text unless listed here (raw captured frames; eNcore bug B9).
+BINARY_BYTES = {"packetData"}
+
+
+def _field(f: dict[str, Any]) -> list[Any]:
+    entry: list[Any] = [f["name"], f["type"]]
+    opts: dict[str, Any] = {}
+    if "of" in f:
+        opts["of"] = f["of"]
+    if "lengthFrom" in f:
+        opts["lengthFrom"] = f["lengthFrom"]
+        if f.get("adjust"):
+            opts["adjust"] = f["adjust"]
+    if f["type"] == "bytes" and f["name"] in BINARY_BYTES:
+        opts["binary"] = True
+    if opts:
+        entry.append(opts)
+    return entry
+
+
+def _body_item(item: dict[str, Any]) -> list[Any]:
+    if "part" in item:
+        return ["@" + item["part"]]
+    if item.get("type") == "block":
+        return ["@block", item["of"], None if item.get("flatten") else item["name"]]
+    return _field(item)
+
+
+def build(doc: dict[str, Any]) -> dict[str, Any]:
+    blocks: dict[str, Any] = {}
+    for b in doc["blocks"]:
+        if b.get("encoreKeyOnly"):
+            continue  # an eNcore table key, never on the wire
+        blocks[b["key"]] = {
+            "blockType": b.get("blockType"),
+            "header": b.get("header", True),
+            "label": b["label"],
+            "fields": [_field(f) for f in b["fields"]],
+        }
+    records: dict[str, Any] = {}
+    for r in doc["records"]:
+        entry: dict[str, Any] = {
+            "name": r["name"],
+            "category": r["category"],
+            "body": [_body_item(i) for i in r["body"]],
+        }
+        bbt = r.get("bodyByBlockType")
+        if bbt:
+            entry["byBlockType"] = {str(k): v["of"] for k, v in bbt["map"].items()}
+        records[str(r["type"])] = entry
+    dh = doc["discoveryEventHeader"]["fields"]
+    types = {
+        str(k): {"kind": v["kind"], "subtypes": {str(s): n for s, n in v["subtypes"].items()}}
+        for k, v in doc["discoveryEventTypes"].items() if isinstance(k, int)
+    }
+    return {
+        "generatedFrom": f"shared/estreamer/records.yaml schemaVersion {doc['schemaVersion']}",
+        "discoveryEventHeader": [_field(f) for f in dh],
+        "discoveryEventTypes": types,
+        "blocks": blocks,
+        "records": records,
+    }
+
+
+def render(doc: dict[str, Any]) -> str:
+    return json.dumps(build(doc), indent=None, separators=(",", ":"), sort_keys=True) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    args = [a for a in argv[1:] if not a.startswith("--")]
+    source = Path(args[0]) if args else DEFAULT_SOURCE
+    with open(source, encoding="utf-8") as fh:
+        text = render(yaml.safe_load(fh))
+    if "--check" in argv:
+        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
+        if current != text:
+            print(f"{TARGET} is stale: run python tools/gen_catalogue.py")
+            return 1
+        print("catalogue up to date")
+        return 0
+    TARGET.write_text(text, encoding="utf-8")
+    print(f"wrote {TARGET} ({len(text)} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
