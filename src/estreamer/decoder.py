@@ -266,12 +266,16 @@ def _list(buf: bytes, p: int, end: int, step: Step, out: dict[str, Any], state: 
 _NO_STATE = _State(RecordLayout(0, "", "", (), {}))
 
 
-def _walker(steps: tuple[Step, ...], name: str) -> Any:
+def _walker(steps: tuple[Step, ...], name: str, **nested: Any) -> Any:
     """The generated straight-line walker for ``steps``, or the generic one."""
-    fast = compile_steps(steps, _walk, name)
+    fast = compile_steps(steps, _walk, name, **nested)
     return fast if fast is not None else _walk
 
 
 _BLOCK_WALKERS = {key: _walker(b.steps, "block_" + key.replace(".", "_"))
                   for key, b in BLOCKS.items()}
-_RECORD_WALKERS = {rt: _walker(r.steps, f"record_{rt}") for rt, r in RECORDS.items()}
+_RECORD_WALKERS = {
+    rt: _walker(r.steps, f"record_{rt}", by_block_type=r.by_block_type,
+                blocks={key: (_BLOCK_WALKERS[key], b.steps) for key, b in BLOCKS.items()})
+    for rt, r in RECORDS.items()
+}

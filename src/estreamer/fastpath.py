@@ -17,7 +17,7 @@ from __future__ import annotations
 import struct
 from typing import Any, Callable
 
-from .catalogue import BYTES, FIXED, STRING, Step
+from .catalogue import BLOCK, BYTES, DISCOVERY, DISCOVERY_FIXED, FIXED, STRING, Step
 from .values import TO_TEXT, ip6_text, mac_text, uuid_text
 
 HEADER = struct.Struct(">II")
@@ -53,39 +53,60 @@ CONVERT.update(MEMO)
 Walker = Callable[..., int]
 
 
-def compile_steps(steps: tuple[Step, ...], walk: Walker, name: str) -> Walker | None:
+def compile_steps(steps: tuple[Step, ...], walk: Walker, name: str,
+                  blocks: dict[str, tuple[Walker, tuple[Step, ...]]] | None = None,
+                  by_block_type: dict[int, str] | None = None) -> Walker | None:
     """A fast ``f(buf, p, end, steps, out, state) -> p`` for ``steps`` (the walker's
     signature), or None.
 
-    Only layouts made of fixed runs, String blocks and counted bytes are
-    compiled; others keep the generic walker.
+    Compiled: fixed runs, String blocks, counted bytes, and - for record bodies,
+    given ``blocks`` (key -> walker and steps) - the discovery event header
+    (IPv4 form) and nested blocks, including the body block chosen by its own
+    type through ``by_block_type``. Other layouts keep the generic walker.
     """
-    if not steps or any(s.kind not in (FIXED, STRING, BYTES) for s in steps):
+    allowed = {FIXED, STRING, BYTES} | ({DISCOVERY, BLOCK} if blocks is not None else set())
+    if not steps or any(s.kind not in allowed for s in steps):
         return None
     env: dict[str, Any] = {"walk": walk, "HDR": HEADER.unpack_from}
     lines = [f"def {name}(buf, p, end, steps, out, state):", "    start = p"]
-    items: list[str] = []  # dict-literal entries for the final update
+    items: list[str] = []  # dict-literal entries for the next update
     local_of: dict[str, str] = {}
     bail = "return walk(buf, start, end, steps, out, state)"
+
+    def flush() -> None:
+        if items:
+            lines.append("    out.update({" + ", ".join(items) + "})")
+            items.clear()
+
     for k, step in enumerate(steps):
+        if step.kind is DISCOVERY:
+            _fixed(DISCOVERY_FIXED, k, env, lines, items, local_of, bail)
+            has_ipv6 = local_of["hasIpv6"]
+            lines.append(f"    if {has_ipv6} == 1: {bail}")  # rare: the generic path reads it
+            continue
+        if step.kind is BLOCK:
+            assert blocks is not None
+            flush()
+            lines += [f"    if p + 8 > end: {bail}", "    t, n = HDR(buf, p)",
+                      f"    if n < 8 or p + n > end: {bail}"]
+            if step.of == "auto":
+                assert by_block_type is not None
+                env[f"B{k}"] = {t: blocks[key] for t, key in by_block_type.items()}
+                lines += [f"    entry = B{k}.get(t)", f"    if entry is None: {bail}",
+                          "    state.block_type = t"]
+            else:
+                env[f"B{k}"] = blocks[step.of]  # type: ignore[index]
+                env[f"T{k}"] = _block_type(step.of)  # type: ignore[arg-type]
+                lines += [f"    entry = B{k}", f"    if T{k} is not None and t != T{k}: {bail}"]
+            target = "out" if step.name is None else "sub"
+            if step.name is not None:
+                lines.append("    sub = {}")
+            lines += [f"    entry[0](buf, p + 8, p + n, entry[1], {target}, state)", "    p += n"]
+            if step.name is not None:
+                lines.append(f"    out[{step.name!r}] = sub")
+            continue
         if step.kind is FIXED:
-            assert step.struct is not None
-            env[f"S{k}"] = step.struct.unpack_from
-            names = [f"v{k}_{i}" for i in range(len(step.names))]
-            lines += [f"    if p + {step.struct.size} > end: {bail}",
-                      f"    ({', '.join(names)},) = S{k}(buf, p)",
-                      f"    p += {step.struct.size}"]
-            for i, (fname, ftype) in enumerate(zip(step.names, step.types)):
-                local_of[fname] = names[i]
-                if ftype in MEMO:
-                    env[f"M_{ftype}"] = MEMO[ftype]
-                    env[f"G_{ftype}"] = MEMO[ftype].get
-                    items.append(f"{fname!r}: G_{ftype}({names[i]}) or M_{ftype}({names[i]})")
-                elif ftype in CONVERT:
-                    env[f"C_{ftype}"] = CONVERT[ftype]
-                    items.append(f"{fname!r}: C_{ftype}({names[i]})")
-                else:
-                    items.append(f"{fname!r}: {names[i]}")
+            _fixed(step, k, env, lines, items, local_of, bail)
         elif step.kind is STRING:
             var = f"s{k}"
             lines += [f"    if p + 8 > end: {bail}",
@@ -107,8 +128,36 @@ def compile_steps(steps: tuple[Step, ...], walk: Walker, name: str) -> Walker | 
                                                  "'backslashreplace')"),
                       "    p = q"]
             items.append(f"{step.name!r}: {var}")
-    lines.append("    out.update({" + ", ".join(items) + "})")
+    flush()
     lines.append("    return p")
     exec("\n".join(lines), env)
     return env[name]
 
+
+
+def _fixed(step: Step, k: int, env: dict[str, Any], lines: list[str], items: list[str],
+           local_of: dict[str, str], bail: str) -> None:
+    """Code for one fixed run: a size check, one unpack into locals, converted entries."""
+    assert step.struct is not None
+    env[f"S{k}"] = step.struct.unpack_from
+    names = [f"v{k}_{i}" for i in range(len(step.names))]
+    lines += [f"    if p + {step.struct.size} > end: {bail}",
+              f"    ({', '.join(names)},) = S{k}(buf, p)",
+              f"    p += {step.struct.size}"]
+    for i, (fname, ftype) in enumerate(zip(step.names, step.types)):
+        local_of[fname] = names[i]
+        if ftype in MEMO:
+            env[f"M_{ftype}"] = MEMO[ftype]
+            env[f"G_{ftype}"] = MEMO[ftype].get
+            items.append(f"{fname!r}: G_{ftype}({names[i]}) or M_{ftype}({names[i]})")
+        elif ftype in CONVERT:
+            env[f"C_{ftype}"] = CONVERT[ftype]
+            items.append(f"{fname!r}: C_{ftype}({names[i]})")
+        else:
+            items.append(f"{fname!r}: {names[i]}")
+
+
+def _block_type(key: str) -> int | None:
+    from .catalogue import BLOCKS
+
+    return BLOCKS[key].block_type
