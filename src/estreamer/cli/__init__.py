@@ -1,0 +1,48 @@
+"""The ``estreamer`` command: one subcommand per module in this package."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from ..errors import EStreamerError
+
+# Each module defines register(subparsers), which adds its parser with func=handler.
+COMMANDS = ("decode", "sample")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="estreamer",
+        description="eStreamer client for Cisco Secure Firewall Management Center.")
+    parser.add_argument("--log-level", default="INFO",
+                        choices=("TRACE", "VERBOSE", "DEBUG", "INFO", "WARNING", "ERROR"),
+                        help="diagnostics on stderr (default INFO)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
+    return parser
+
+
+def _logging(level: str) -> None:
+    # eNcore's two extra levels below DEBUG, kept so eNcore configs and habits work.
+    logging.addLevelName(5, "TRACE")
+    logging.addLevelName(7, "VERBOSE")
+    numeric = {"TRACE": 5, "VERBOSE": 7}.get(level, getattr(logging, level, logging.INFO))
+    logging.basicConfig(level=numeric, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _logging(args.log_level)
+    try:
+        return int(args.func(args))
+    except EStreamerError as err:
+        print(f"estreamer {args.command}: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

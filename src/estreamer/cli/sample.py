@@ -1,0 +1,51 @@
+"""``estreamer sample``: write a realistic eStreamer message stream to try ``decode`` on."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from itertools import islice
+from typing import BinaryIO
+
+from ..protocol import bundle, null, streaming_information
+from ..samples import FMC6_BLOCKS, FMC7_BLOCKS, generate_mix
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sample", help="write a generated server-to-client stream (metadata, events, bundles)")
+    p.add_argument("--records", type=int, default=100, help="events after the metadata")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--fmc6", action="store_true",
+                   help="FMC 6.x body blocks (connection 163, intrusion 60, file 56)")
+    p.add_argument("--bundle-size", type=int, default=50, help="records per Message Bundle")
+    p.add_argument("--out", default="-", help="file to write, - for stdout (default)")
+    p.set_defaults(func=run)
+
+
+def write_stream(out: BinaryIO, payloads: Iterable[bytes], bundle_size: int) -> int:
+    """Write the messages an FMC sends in extended mode; return the bytes written."""
+    written = out.write(streaming_information())
+    it = iter(payloads)
+    sequence = 0
+    while True:
+        chunk = list(islice(it, bundle_size))
+        if not chunk:
+            break
+        sequence += 1
+        written += out.write(bundle(1, sequence, chunk))
+    written += out.write(null())  # an idle keepalive ends the capture
+    return written
+
+
+def run(args: argparse.Namespace) -> int:
+    blocks = FMC6_BLOCKS if args.fmc6 else FMC7_BLOCKS
+    payloads = generate_mix(args.records, seed=args.seed, blocks=blocks)
+    if args.out == "-":
+        write_stream(sys.stdout.buffer, payloads, args.bundle_size)
+    else:
+        with open(args.out, "wb") as fh:
+            size = write_stream(fh, payloads, args.bundle_size)
+        print(f"wrote {size} bytes to {args.out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,37 @@
+"""Output formatters: ``format_<name>(record) -> str``, one line without a newline.
+
+``FORMATTERS`` maps the configuration value to the function; ``get_formatter``
+validates the name.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from estreamer.errors import ConfigurationError
+from estreamer.formatters.cef import format_cef
+from estreamer.formatters.json import format_json
+from estreamer.formatters.splunk import format_splunk
+from estreamer.record import Record
+
+Formatter = Callable[[Record], str]
+
+FORMATTERS: dict[str, Formatter] = {
+    "splunk": format_splunk,
+    "json": format_json,
+    "cef": format_cef,
+}
+
+
+def get_formatter(name: str) -> Formatter:
+    """The formatter called ``name``; ConfigurationError naming the allowed values otherwise."""
+    try:
+        return FORMATTERS[name]
+    except (KeyError, TypeError) as err:
+        allowed = ", ".join(sorted(FORMATTERS))
+        raise ConfigurationError(
+            f"unknown output format {name!r}: allowed values are {allowed}") from err
+
+
+__all__ = ["FORMATTERS", "Formatter", "format_cef", "format_json", "format_splunk",
+           "get_formatter"]

@@ -1,0 +1,643 @@
+"""Metadata cache and decoration (layer 2; the only I/O is save/load of the cache).
+
+The FMC sends names (devices, policies, rules, zones, applications ...) once, as
+metadata records with archive timestamp 0, so a resumed stream may never see them
+again: :class:`MetadataCache` keeps them and persists them as JSON (never pickle).
+
+:meth:`MetadataCache.decorate` fills ``record.computed`` with names for the raw ids
+of an event; ``record.fields`` is never touched, so an id is never replaced by a
+name (eNcore bug B26).
+
+Naming rule of the computed keys (the JSON formatter emits them beside the raw
+ids, the Splunk formatter maps them to eNcore's names): camelCase, the concept
+plus ``Name`` (``deviceId`` -> ``deviceName``, ``ingressZone`` ->
+``ingressZoneName``), ``...Description`` for a second text, ``impactLevel`` /
+``impactLevelName`` for the level derived from the impact-flag mask.
+
+Cache keys (COVERAGE.md "Metadata a client must cache", ENCORE_COMPAT.md B25):
+350 netmap domains by id, 282 SI categories by uuid, 270 ICMP codes by
+(protocol, type, code) so codes of different ICMP types do not collide.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from typing import Any, Callable, NamedTuple, Union
+
+from estreamer import constants as C
+from estreamer.errors import ConfigurationError
+from estreamer.record import Record
+
+Key = Union[int, str, tuple]
+
+#: version of the JSON document written by :meth:`MetadataCache.to_json`
+FORMAT_VERSION = 1
+
+
+class Store(NamedTuple):
+    """How one metadata record type is stored: ``table[key fields] = value``.
+
+    ``value`` names the field holding the value; a tuple of names stores a dict
+    of those fields; alternatives separated by ``|`` are tried in order (record
+    98: eNcore 5.2.11 calls the string ``username``, older layouts ``name``).
+    """
+
+    table: str
+    key: tuple[str, ...]
+    value: str | tuple[str, ...]
+
+
+def _s(table: str, key: str | tuple[str, ...], value: str | tuple[str, ...]) -> Store:
+    return Store(table, (key,) if isinstance(key, str) else key, value)
+
+
+#: record type -> how to store it (one record may fill several tables)
+STORES: dict[int, tuple[Store, ...]] = {
+    4: (_s("priorities", "id", "name"),),
+    54: (_s("fingerprints", "uuid", ("name", "vendor", "version")),),
+    55: (_s("client_applications", "id", "name"),),
+    59: (_s("network_protocols", "id", "name"),),
+    60: (_s("attributes", "id", "name"),),
+    62: (_s("system_users", "id", "username|name"),),
+    63: (_s("applications", "id", "name"),),
+    66: (_s("rule_messages", ("generatorId", "ruleId"), "message"),
+         _s("rule_signature_ids", ("generatorId", "ruleId"), "signatureId")),
+    67: (_s("classifications", "id", ("name", "description")),),
+    69: (_s("correlation_policies", "id", "name"),),
+    70: (_s("correlation_rules", "id", ("name", "description", "eventType")),),
+    90: (_s("source_types", "id", "name"),),
+    91: (_s("source_applications", "id", "name"),),
+    96: (_s("source_detectors", "id", "name"),),
+    98: (_s("users", "id", "username|name"),),
+    109: (_s("web_applications", "id", "name"),),
+    111: (_s("extra_data_types", "type", "name"),),
+    115: (_s("zones", "uuid", "name"),),
+    116: (_s("interfaces", "uuid", "name"),),
+    # 117 is the older AC policy name record; it also names rule 0 of the policy.
+    117: (_s("policies", "uuid", "name"),),
+    118: (_s("policies", "uuid", "name"),),
+    119: (_s("access_control_rules", ("uuid", "id"), "name"),),
+    120: (_s("rule_actions", "id", "name"),),
+    121: (_s("url_categories", "id", "name"),),
+    122: (_s("url_reputations", "id", "name"),),
+    123: (_s("devices", "id", "name"),),
+    124: (_s("rule_reasons", "id", "description"),),
+    127: (_s("amp_clouds", "uuid", "name"),),
+    128: (_s("malware_event_types", "id", "name"),),
+    129: (_s("malware_event_subtypes", "id", "name"),),
+    130: (_s("amp_detector_types", "id", "name"),),
+    # 131 (AMP file types) and 510 (file types) share one id space.
+    131: (_s("file_types", "id", "name"),),
+    145: (_s("access_control_policies", ("sensorId", "uuid"), "name"),),
+    146: (_s("access_control_policies", ("sensorId", "uuid"), "name"),),
+    147: (_s("access_control_policies", ("sensorId", "uuid"), "name"),),
+    161: (_s("iocs", "id", ("category", "eventType")),),
+    260: (_s("icmp_types", ("protocol", "type"), "description"),),
+    270: (_s("icmp_codes", ("protocol", "type", "code"), "description"),),
+    280: (_s("si_discovery_categories", ("id", "accessControlPolicyUuid"), "name"),),
+    281: (_s("si_sources_destinations", "id", "name"),),
+    282: (_s("si_categories", "uuid", "name"),),
+    300: (_s("realms", "id", "name"),),
+    302: (_s("security_groups", "id", "name"),),
+    320: (_s("dns_record_types", "id", ("name", "description")),),
+    321: (_s("dns_response_types", "id", ("name", "description")),),
+    322: (_s("sinkholes", "uuid", "name"),),
+    350: (_s("netmap_domains", "id", "name"),),
+    510: (_s("file_types", "id", "name"),),
+    511: (_s("file_shas", "shaHash", "fileName"),),
+    515: (_s("file_storage_statuses", "id", "name"),),
+    516: (_s("file_sandbox_statuses", "id", "name"),),
+    # eNcore keeps Spero dispositions in the file-disposition table; so do we.
+    517: (_s("file_dispositions", "id", "name"),),
+    518: (_s("archive_statuses", "id", "name"),),
+    519: (_s("static_analysis_statuses", "id", "name"),),
+    520: (_s("countries", "countryCode", "country"),),
+    530: (_s("policies", "uuid", "name"),),
+    602: (_s("ssl_cipher_suites", "id", "name"),),
+    604: (_s("ssl_versions", "id", "name"),),
+    605: (_s("ssl_certificate_statuses", "id", "name"),),
+    606: (_s("ssl_actions", "id", "name"),),
+    607: (_s("ssl_actions", "id", "name"),),
+    608: (_s("ssl_flow_statuses", "id", "name"),),
+    613: (_s("ssl_url_categories", "id", "name"),),
+    700: (_s("policies", "uuid", "name"),),
+}
+
+#: static tables consulted when the FMC has not (yet) sent a name for a value
+FALLBACKS: dict[str, dict[Any, str]] = {
+    "ip_protocols": C.IP_PROTOCOLS,
+    "blocked": C.BLOCKED,
+    "blocked_reasons": C.BLOCKED_REASONS,
+    "impact_levels": C.IMPACT_LEVELS,
+    "correlation_event_types": C.CORRELATION_EVENT_TYPES,
+    "host_types": C.HOST_TYPES,
+    "host_criticality": C.HOST_CRITICALITY,
+    "file_directions": C.FILE_DIRECTIONS,
+    "file_actions": C.FILE_ACTIONS,
+    "file_dispositions": C.FILE_DISPOSITIONS,
+    "malware_analysis_statuses": C.MALWARE_ANALYSIS_STATUS,
+    "user_auth_types": C.USER_AUTH_TYPES,
+    "vpn_types": C.VPN_TYPES,
+    "user_protocols": C.USER_PROTOCOLS,
+    "extra_data_types": C.EXTRA_DATA_TYPES,
+    "ssl_actions": C.SSL_ACTIONS,
+    "ssl_flow_statuses": C.SSL_FLOW_STATUSES,
+    "ssl_certificate_statuses": C.SSL_CERT_STATUSES,
+    "ssl_cipher_suites": C.TLS_CIPHER_SUITES,
+    "discovery_events": C.DISCOVERY_EVENT_NAMES,
+}
+
+#: derived values: function of the raw value instead of a table
+FUNCTIONS: dict[str, Callable[[int], Any]] = {
+    "impact_level": C.impact_level,
+    "impact_level_name": lambda flags: C.IMPACT_LEVELS[C.impact_level(flags)],
+    # no bit set: nothing to name (the raw 0 is still emitted)
+    "ssl_flow_flag_names": lambda v: C.bit_names(v, C.SSL_FLOW_FLAGS) or None,
+    "ssl_flow_message_names": lambda v: C.bit_names(v, C.SSL_FLOW_MESSAGES) or None,
+}
+
+
+class Deco(NamedTuple):
+    """One decoration: ``computed[name] = table[value of fields]`` (``part`` of a dict value).
+
+    ``fields`` are dotted paths into ``record.fields`` (``user.userId``); several
+    fields make a composite key. ``table`` is a cache table name, a static table
+    (``FALLBACKS``) or ``fn:<FUNCTIONS key>``.
+    """
+
+    fields: tuple[str, ...]
+    name: str
+    table: str
+    part: str | None = None
+
+
+def _d(fields: str | tuple[str, ...], name: str, table: str, part: str | None = None) -> Deco:
+    return Deco((fields,) if isinstance(fields, str) else fields, name, table, part)
+
+
+_DEVICE = (_d("deviceId", "deviceName", "devices"),)
+_DISCOVERY = (*_DEVICE, _d(("eventType", "eventSubtype"), "eventDescription", "discovery_events"))
+_SSL_EVENT = (
+    _d("sslActualAction", "sslActualActionName", "ssl_actions"),
+    _d("sslFlowStatus", "sslFlowStatusName", "ssl_flow_statuses"),
+)
+_IOC = (
+    _d("iocNumber", "iocCategory", "iocs", "category"),
+    _d("iocNumber", "iocEventType", "iocs", "eventType"),
+)
+_APPS = (
+    _d("applicationId", "applicationName", "applications"),
+    _d("clientApplicationId", "clientApplicationName", "client_applications"),
+    _d("webApplicationId", "webApplicationName", "web_applications"),
+)
+_COUNTRIES = (
+    _d("sourceCountry", "sourceCountryName", "countries"),
+    _d("destinationCountry", "destinationCountryName", "countries"),
+)
+
+_CONNECTION = (
+    *_DISCOVERY,
+    _d("ingressZone", "ingressZoneName", "zones"),
+    _d("egressZone", "egressZoneName", "zones"),
+    _d("ingressInterface", "ingressInterfaceName", "interfaces"),
+    _d("egressInterface", "egressInterfaceName", "interfaces"),
+    _d(("deviceId", "policyRevision"), "accessControlPolicyName", "access_control_policies"),
+    _d(("policyRevision", "ruleId"), "accessControlRuleName", "access_control_rules"),
+    _d("ruleAction", "ruleActionName", "rule_actions"),
+    _d("ruleReason", "ruleReasonName", "rule_reasons"),
+    _d("initiatorCountry", "initiatorCountryName", "countries"),
+    _d("responderCountry", "responderCountryName", "countries"),
+    _d("originalClientCountry", "originalClientCountryName", "countries"),
+    _d("protocol", "protocolName", "ip_protocols"),
+    *_APPS,
+    _d("userId", "userName", "users"),
+    _d("urlCategory", "urlCategoryName", "url_categories"),
+    _d("urlReputation", "urlReputationName", "url_reputations"),
+    *(_d(("policyRevision", f"monitorRule{n}"), f"monitorRule{n}Name", "access_control_rules")
+      for n in range(1, 9)),
+    _d(("securityIntelligenceList1", "policyRevision"), "securityIntelligenceList1Name",
+       "si_discovery_categories"),
+    _d(("securityIntelligenceList2", "policyRevision"), "securityIntelligenceList2Name",
+       "si_discovery_categories"),
+    _d("securityIntelligenceSourceDestination", "securityIntelligenceSourceDestinationName",
+       "si_sources_destinations"),
+    _d("dnsRecordType", "dnsRecordTypeName", "dns_record_types", "name"),
+    _d("dnsRecordType", "dnsRecordTypeDescription", "dns_record_types", "description"),
+    _d("dnsResponseType", "dnsResponseTypeName", "dns_response_types", "name"),
+    _d("dnsResponseType", "dnsResponseTypeDescription", "dns_response_types", "description"),
+    _d("sinkholeUuid", "sinkholeName", "sinkholes"),
+    *_IOC,
+    _d("sslCipherSuite", "sslCipherSuiteName", "ssl_cipher_suites"),
+    _d("sslVersion", "sslVersionName", "ssl_versions"),
+    _d("sslServerCertificateStatus", "sslServerCertificateStatusName",
+       "ssl_certificate_statuses"),
+    *_SSL_EVENT,
+    _d("sslExpectedAction", "sslExpectedActionName", "ssl_actions"),
+    _d("sslUrlCategory", "sslUrlCategoryName", "ssl_url_categories"),
+    _d("sslFlowFlags", "sslFlowFlagNames", "fn:ssl_flow_flag_names"),
+    _d("sslFlowMessages", "sslFlowMessageNames", "fn:ssl_flow_message_names"),
+    _d("securityGroupId", "securityGroupName", "security_groups"),
+)
+
+_INTRUSION = (
+    *_DEVICE,
+    _d(("generatorId", "ruleId"), "ruleMessage", "rule_messages"),
+    _d(("generatorId", "ruleId"), "renderedSignatureId", "rule_signature_ids"),
+    _d("classificationId", "classificationName", "classifications", "name"),
+    _d("classificationId", "classificationDescription", "classifications", "description"),
+    _d("priorityId", "priorityName", "priorities"),
+    _d("policyUuid", "intrusionPolicyName", "policies"),
+    _d("networkAnalysisPolicyUuid", "networkAnalysisPolicyName", "policies"),
+    _d(("deviceId", "accessControlPolicyUuid"), "accessControlPolicyName",
+       "access_control_policies"),
+    _d(("accessControlPolicyUuid", "accessControlRuleId"), "accessControlRuleName",
+       "access_control_rules"),
+    _d("securityZoneIngressUuid", "ingressZoneName", "zones"),
+    _d("securityZoneEgressUuid", "egressZoneName", "zones"),
+    _d("interfaceIngressUuid", "ingressInterfaceName", "interfaces"),
+    _d("interfaceEgressUuid", "egressInterfaceName", "interfaces"),
+    *_COUNTRIES,
+    _d("ipProtocolId", "ipProtocolName", "ip_protocols"),
+    *_APPS,
+    _d("userId", "userName", "users"),
+    _d("blocked", "blockedName", "blocked"),
+    _d("blockedReasonId", "blockedReasonName", "blocked_reasons"),
+    _d("impactFlags", "impactLevel", "fn:impact_level"),
+    _d("impactFlags", "impactLevelName", "fn:impact_level_name"),
+    *_IOC,
+    *_SSL_EVENT,
+)
+
+_FILE = (
+    *_DEVICE,
+    *_COUNTRIES,
+    _d("protocol", "protocolName", "ip_protocols"),
+    *_APPS,
+    _d("userId", "userName", "users"),
+    _d("fileTypeId", "fileTypeName", "file_types"),
+    _d("shaHash", "shaFileName", "file_shas"),
+    _d("disposition", "dispositionName", "file_dispositions"),
+    _d("speroDisposition", "speroDispositionName", "file_dispositions"),
+    _d("fileStorageStatus", "fileStorageStatusName", "file_storage_statuses"),
+    _d("fileAnalysisStatus", "fileAnalysisStatusName", "static_analysis_statuses"),
+    _d("archiveFileStatus", "archiveFileStatusName", "archive_statuses"),
+    _d("localMalwareAnalysisStatus", "localMalwareAnalysisStatusName",
+       "malware_analysis_statuses"),
+    _d("action", "actionName", "file_actions"),
+    _d("direction", "directionName", "file_directions"),
+    _d("accessControlPolicyUuid", "accessControlPolicyName", "policies"),
+    *_SSL_EVENT,
+)
+
+_MALWARE = (
+    *_DEVICE,
+    _d("cloudUuid", "cloudName", "amp_clouds"),
+    _d("eventTypeId", "eventTypeName", "malware_event_types"),
+    _d("eventSubtypeId", "eventSubtypeName", "malware_event_subtypes"),
+    _d("detectorId", "detectorName", "amp_detector_types"),
+    _d("fileType", "fileTypeName", "file_types"),
+    _d("fileShaHash", "fileShaName", "file_shas"),
+    _d("parentShaHash", "parentShaName", "file_shas"),
+    *_COUNTRIES,
+    _d("protocol", "protocolName", "ip_protocols"),
+    *_APPS,
+    _d("userId", "userName", "users"),
+    _d("disposition", "dispositionName", "file_dispositions"),
+    _d("retroDisposition", "retroDispositionName", "file_dispositions"),
+    _d("action", "actionName", "file_actions"),
+    _d("direction", "directionName", "file_directions"),
+    _d("accessControlPolicyUuid", "accessControlPolicyName", "policies"),
+    *_IOC,
+    *_SSL_EVENT,
+)
+
+_CORRELATION = (
+    *_DEVICE,
+    _d("policyId", "correlationPolicyName", "correlation_policies"),
+    _d("ruleId", "correlationRuleName", "correlation_rules", "name"),
+    _d("priority", "priorityName", "priorities"),
+    _d("eventType", "eventTypeName", "correlation_event_types"),
+    _d(("signatureGeneratorId", "signatureId"), "ruleMessage", "rule_messages"),
+    _d("blocked", "blockedName", "blocked"),
+    _d("eventImpactFlags", "impactLevel", "fn:impact_level"),
+    _d("eventImpactFlags", "impactLevelName", "fn:impact_level_name"),
+    _d("ipProtocol", "ipProtocolName", "ip_protocols"),
+    _d("networkProtocol", "networkProtocolName", "network_protocols"),
+    _d("sourceHostType", "sourceHostTypeName", "host_types"),
+    _d("destinationHostType", "destinationHostTypeName", "host_types"),
+    _d("sourceCriticality", "sourceCriticalityName", "host_criticality"),
+    _d("destinationCriticality", "destinationCriticalityName", "host_criticality"),
+    _d("sourceUserId", "sourceUserName", "users"),
+    _d("destinationUserId", "destinationUserName", "users"),
+    _d("sourceServerId", "sourceServerName", "applications"),
+    _d("destinationServerId", "destinationServerName", "applications"),
+    *_COUNTRIES,
+    _d("ingressZoneUuid", "ingressZoneName", "zones"),
+    _d("egressZoneUuid", "egressZoneName", "zones"),
+    _d("ingressIntefaceUuid", "ingressInterfaceName", "interfaces"),
+    _d("egressIntefaceUuid", "egressInterfaceName", "interfaces"),
+    _d("urlCategory", "urlCategoryName", "url_categories"),
+    _d("urlReputation", "urlReputationName", "url_reputations"),
+    _d("sourceOperatingSystemFingerprintUuid", "sourceOsName", "fingerprints", "name"),
+    _d("sourceOperatingSystemFingerprintUuid", "sourceOsVendor", "fingerprints", "vendor"),
+    _d("sourceOperatingSystemFingerprintUuid", "sourceOsVersion", "fingerprints", "version"),
+    _d("destinationOperatingSystemFingerprintUuid", "destinationOsName", "fingerprints", "name"),
+    _d("destinationOperatingSystemFingerprintUuid", "destinationOsVendor", "fingerprints",
+       "vendor"),
+    _d("destinationOperatingSystemFingerprintUuid", "destinationOsVersion", "fingerprints",
+       "version"),
+    _d("securityIntelligenceUuid", "securityIntelligenceCategoryName", "si_categories"),
+    _d(("deviceId", "accessControlPolicyRevision"), "accessControlPolicyName",
+       "access_control_policies"),
+    _d(("accessControlPolicyRevision", "accessControlRuleId"), "accessControlRuleName",
+       "access_control_rules"),
+    *_SSL_EVENT,
+)
+
+
+def _user_block(block: str, login: bool = False) -> tuple[Deco, ...]:
+    # Only the login blocks of record 95 (s1.127/159/165/167) carry an applicationId.
+    app = (_d(f"{block}.applicationId", "clientApplicationName", "client_applications"),)
+    return (
+        _d(f"{block}.userId", "userName", "users"),
+        *(app if login else ()),
+        _d(f"{block}.authType", "authTypeName", "user_auth_types"),
+        _d(f"{block}.protocol", "protocolName", "user_protocols"),
+        _d(f"{block}.realmId", "realmName", "realms"),
+        _d(f"{block}.securityGroupId", "securityGroupName", "security_groups"),
+    )
+
+
+_CLIENT_APP = (
+    *_DISCOVERY,
+    _d("client.applicationProto", "applicationName", "applications"),
+    _d("client.id", "clientApplicationName", "client_applications"),
+)
+
+#: record type -> decorations. Records not listed get deviceName when they have a deviceId.
+DECORATIONS: dict[int, tuple[Deco, ...]] = {
+    2: _DEVICE,
+    9: (*_DEVICE, _d("impact", "impactLevel", "fn:impact_level"),
+        _d("impact", "impactLevelName", "fn:impact_level_name")),
+    13: (*_DISCOVERY, _d("networkProtocol", "networkProtocolName", "network_protocols")),
+    14: (*_DISCOVERY, _d("transportProtocol", "transportProtocolName", "ip_protocols")),
+    15: _CLIENT_APP,
+    35: _CLIENT_APP,
+    107: _CLIENT_APP,
+    31: (*_DISCOVERY, _d("hostType", "hostTypeName", "host_types")),
+    62: (_d("protocol", "protocolName", "user_protocols"),),
+    71: _CONNECTION,
+    92: (*_DISCOVERY, *_user_block("user")),
+    93: (*_DISCOVERY, *_user_block("user")),
+    94: (*_DISCOVERY, *_user_block("user")),
+    95: (*_DISCOVERY, *_user_block("user", login=True)),
+    98: (_d("protocol", "protocolName", "user_protocols"),),
+    101: (*_DISCOVERY, _d("osfingerprint.sourceType", "sourceTypeName", "source_types"),
+          _d("osfingerprint.sourceId", "sourceApplicationName", "source_applications")),
+    103: (*_DISCOVERY, _d("identity.sourceType", "sourceTypeName", "source_types"),
+          _d("identity.sourceId", "sourceApplicationName", "source_applications"),
+          _d("identity.protocol", "protocolName", "ip_protocols")),
+    110: (*_DEVICE, _d("type", "typeName", "extra_data_types")),
+    112: _CORRELATION,
+    125: _MALWARE,
+    145: (_d("sensorId", "deviceName", "devices"),),
+    146: (_d("sensorId", "deviceName", "devices"),),
+    147: (_d("sensorId", "deviceName", "devices"),),
+    170: (*_DISCOVERY, *_user_block("userLogin")),
+    171: (*_DISCOVERY, *_user_block("userLogoff")),
+    400: _INTRUSION,
+    500: _FILE,
+    502: _FILE,
+}
+
+# Discovery records not listed above still get the device and event names.
+_DISCOVERY_RECORDS = (10, 11, 12, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 34,
+                      42, 44, 45, 46, 47, 48, 51, 52, 53, 73, 74, 75, 76, 77, 78, 79, 80, 81,
+                      82, 83, 84, 85, 86, 87, 88, 89, 102, 160)
+for _rt in _DISCOVERY_RECORDS:
+    DECORATIONS.setdefault(_rt, _DISCOVERY)
+
+
+def decorated_names(record_type: int) -> tuple[str, ...]:
+    """Computed keys that decoration can add to a record of this type (in plan order)."""
+    names: list[str] = []
+    for deco in DECORATIONS.get(record_type, _DEVICE):
+        if deco.name not in names:
+            names.append(deco.name)
+    return tuple(names)
+
+
+# One compiled step: (getter of the key, computed name, table, fallback, part, function).
+_Step = tuple  # (getter, computed name, table, fallback, part, function)
+
+
+def _getter(paths: tuple[str, ...]) -> Callable[[dict], Any]:
+    """A function fields -> key (None when a field is absent), built once per decoration."""
+    if len(paths) == 1 and "." not in paths[0]:
+        key = paths[0]
+        return lambda fields: fields.get(key)
+
+    split = [p.split(".") for p in paths]
+
+    def one(fields: dict, parts: list[str]) -> Any:
+        value: Any = fields
+        for part in parts:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(part)
+            if value is None:
+                return None
+        return value
+
+    if len(split) == 1:
+        only = split[0]
+        return lambda fields: one(fields, only)
+
+    def composite(fields: dict) -> Any:
+        values = tuple(one(fields, parts) for parts in split)
+        return None if None in values else values
+
+    return composite
+
+
+class MetadataCache:
+    """Names learned from metadata records, looked up by decoration.
+
+    Tables are created on first use and never replaced (only mutated), so the
+    compiled decoration plans can hold references to them.
+    """
+
+    def __init__(self) -> None:
+        self._tables: dict[str, dict[Key, Any]] = {}
+        self._plans: dict[int, tuple[_Step, ...]] = {}
+
+    # --- storing --------------------------------------------------------
+    def table(self, name: str) -> dict[Key, Any]:
+        """The live table ``name`` (created empty if unknown)."""
+        table = self._tables.get(name)
+        if table is None:
+            table = self._tables[name] = {}
+        return table
+
+    def update(self, record: Record) -> bool:
+        """Store ``record`` if it is a metadata record we know; True when it was."""
+        stores = STORES.get(record.record_type)
+        if stores is None:
+            return False
+        fields = record.fields
+        for store in stores:
+            key_parts = [fields.get(k) for k in store.key]
+            if any(part is None for part in key_parts):
+                continue  # truncated record: nothing to key it by
+            key: Any = key_parts[0] if len(key_parts) == 1 else tuple(key_parts)
+            if isinstance(store.value, tuple):
+                value: Any = {f: fields[f] for f in store.value if f in fields}
+                if not value:
+                    continue
+            else:
+                value = None
+                for alternative in store.value.split("|"):
+                    value = fields.get(alternative)
+                    if value is not None:
+                        break
+                if value is None:
+                    continue
+            self.table(store.table)[key] = value
+        if record.record_type == 117 and "uuid" in fields:
+            # The older AC policy record implies the policy's default rule (id 0).
+            self.table("access_control_rules")[(fields["uuid"], 0)] = "Default Action"
+        return True
+
+    def update_all(self, records: Iterable[Record]) -> int:
+        """Store every metadata record of ``records``; returns how many were metadata."""
+        return sum(1 for record in records if self.update(record))
+
+    def lookup(self, table: str, key: Key) -> Any:
+        """The name stored for ``key`` (falling back to the static table), or None."""
+        value = self._tables.get(table, {}).get(key)
+        if value is None and table in FALLBACKS:
+            value = FALLBACKS[table].get(key)
+        return value
+
+    def __len__(self) -> int:
+        return sum(len(t) for t in self._tables.values())
+
+    # --- decoration -----------------------------------------------------
+    def _plan(self, record_type: int) -> tuple[_Step, ...]:
+        steps = []
+        for deco in DECORATIONS.get(record_type, _DEVICE):
+            func = None
+            if deco.table.startswith("fn:"):
+                func = FUNCTIONS[deco.table[3:]]
+                table: dict = {}
+                fallback = None
+            else:
+                table = self.table(deco.table)
+                fallback = FALLBACKS.get(deco.table)
+            steps.append((_getter(deco.fields), deco.name, table, fallback, deco.part, func))
+        plan = tuple(steps)
+        self._plans[record_type] = plan
+        return plan
+
+    def decorate(self, record: Record) -> Record:
+        """Fill ``record.computed`` with the names known for its ids; returns the record."""
+        plan = self._plans.get(record.record_type)
+        if plan is None:
+            plan = self._plan(record.record_type)
+        fields = record.fields
+        computed = record.computed
+        for get, name, table, fallback, part, func in plan:
+            key = get(fields)
+            if key is None:
+                continue
+            if func is not None:
+                derived = func(key)
+                if derived is not None:
+                    computed[name] = derived
+                continue
+            value = table.get(key)
+            if value is None:
+                if fallback is None:
+                    continue
+                value = fallback.get(key)
+                if value is None:
+                    continue
+            if part is not None:
+                value = value.get(part)
+                if value is None:
+                    continue
+            computed[name] = value
+        return record
+
+    # --- persistence ----------------------------------------------------
+    def to_json(self) -> str:
+        """The cache as a JSON document (tuple keys as lists, int keys kept as ints)."""
+        doc = {
+            "version": FORMAT_VERSION,
+            "tables": {
+                name: [[list(k) if isinstance(k, tuple) else k, v] for k, v in table.items()]
+                for name, table in sorted(self._tables.items()) if table
+            },
+        }
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> MetadataCache:
+        """Rebuild a cache from :meth:`to_json` output; ConfigurationError when it is not one."""
+        try:
+            doc = json.loads(text)
+        except ValueError as err:
+            raise ConfigurationError(f"metadata cache is not valid JSON: {err}") from err
+        if not isinstance(doc, dict) or doc.get("version") != FORMAT_VERSION \
+                or not isinstance(doc.get("tables"), dict):
+            raise ConfigurationError(
+                f"metadata cache has an unknown layout (expected version {FORMAT_VERSION})")
+        cache = cls()
+        for name, pairs in doc["tables"].items():
+            if not isinstance(pairs, list):
+                raise ConfigurationError(f"metadata cache table {name!r} is not a list")
+            table = cache.table(name)
+            for pair in pairs:
+                if not (isinstance(pair, list) and len(pair) == 2):
+                    raise ConfigurationError(f"metadata cache table {name!r} has a bad entry")
+                key, value = pair
+                table[tuple(key) if isinstance(key, list) else key] = value
+        return cache
+
+    def merge(self, other: MetadataCache) -> None:
+        """Add every entry of ``other`` (its values win), keeping our live tables."""
+        for name, table in other._tables.items():
+            self.table(name).update(table)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the cache atomically: temp file in the same directory, then os.replace."""
+        target = os.fspath(path)
+        directory = os.path.dirname(os.path.abspath(target))
+        fd, tmp = tempfile.mkstemp(prefix=".metadata-", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(self.to_json())
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> MetadataCache:
+        """Read a cache written by :meth:`save`; an absent file gives an empty cache."""
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except FileNotFoundError:
+            return cls()
+        except OSError as err:
+            raise ConfigurationError(f"cannot read metadata cache {path}: {err}") from err
+        return cls.from_json(text)

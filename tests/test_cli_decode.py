@@ -1,0 +1,90 @@
+"""`estreamer decode` and `estreamer sample` as a user runs them."""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+from pathlib import Path
+
+import pytest
+
+from estreamer.cli import main
+from estreamer.cli.sample import write_stream
+from estreamer.encoder import encode_record
+from estreamer.protocol import bundle, event_data, null
+from estreamer.samples import generate_mix
+
+
+def _capture(tmp_path: Path, payloads: list[bytes]) -> Path:
+    buf = io.BytesIO()
+    write_stream(buf, payloads, bundle_size=7)
+    path = tmp_path / "capture.bin"
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def test_decode_writes_one_line_per_record_in_stream_order(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]
+                                                           ) -> None:
+    payloads = list(generate_mix(60, seed=3))
+    assert main(["decode", str(_capture(tmp_path, payloads))]) == 0
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert len(lines) == len(payloads)
+    types = [int(line.split()[0].removeprefix("rec_type=")) for line in lines]
+    assert types == [struct.unpack_from(">I", p)[0] for p in payloads]
+    # Metadata seen earlier in the stream decorates later events.
+    connection = next(line for line in lines if line.startswith("rec_type=71 "))
+    assert " sensor=" in connection and " fw_rule=" in connection
+    assert f"decoded {len(payloads)} records, 0 decode errors" in err
+
+
+def test_bad_record_is_counted_and_the_rest_still_decoded(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    good = encode_record(4, {"id": 1, "name": "high"})
+    bad = bytearray(encode_record(400, {"eventId": 5}, archive_timestamp=9, block_type=85))
+    struct.pack_into(">I", bad, 16, 99)  # body block type nobody knows
+    path = tmp_path / "c.bin"
+    path.write_bytes(bundle(1, 1, [good, bytes(bad), good]) + event_data(good) + null())
+    assert main(["decode", "--format", "json", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["recordType"] for line in out.splitlines()] == [4, 4, 4]
+    assert "1 decode errors" in err and "bad records of type 400: 1" in err
+    assert "body block type 99" in caplog.text and "(record type 400, offset 42)" in caplog.text
+
+
+def test_broken_framing_exits_non_zero_with_the_offset(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "c.bin"
+    good = event_data(encode_record(4, {"id": 1, "name": "x"}))
+    path.write_bytes(good + b"\x00\x07\x00\x04\x00\x00\x00\x10")  # header version 7
+    assert main(["decode", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 1
+    assert f"offset {len(good)}" in err
+
+
+def test_metadata_cache_persists_between_runs(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    payloads = list(generate_mix(30, seed=1))
+    metadata = [p for p in payloads if struct.unpack_from(">I", p, 8)[0] == 0]
+    events = [p for p in payloads if struct.unpack_from(">I", p, 8)[0] != 0]
+    cache = tmp_path / "cache.json"
+    main(["decode", "--metadata-cache", str(cache), str(_capture(tmp_path, metadata))])
+    capsys.readouterr()
+    (tmp_path / "events").mkdir()
+    main(["decode", "--metadata-cache", str(cache), str(_capture(tmp_path / "events", events))])
+    out, _ = capsys.readouterr()
+    assert " sensor=" in out.splitlines()[0]
+
+
+def test_sample_then_decode_from_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.bin"
+    assert main(["sample", "--records", "20", "--fmc6", "--out", str(path)]) == 0
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(path.read_bytes())))
+    assert main(["decode", "-", "--format", "cef"]) == 0
+    out, _ = capsys.readouterr()
+    assert all(line.startswith("CEF:0|") for line in out.splitlines())

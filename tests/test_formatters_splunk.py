@@ -1,0 +1,127 @@
+"""Splunk key=value lines: eNcore names, quoting that Splunk reads back whole, decoration."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from estreamer.formatters.splunk import emitted_field_names, field_names_for, format_splunk, quote
+from estreamer.metadata import MetadataCache
+from estreamer.record import Record
+from tests.test_formatters_records import HOSTILE, all_minimal_records, minimal_record
+
+_PAIR = re.compile(r'([A-Za-z0-9_.]+)=("(?:[^"\\]|\\.)*"|[^\s"]*)(?:\s|$)')
+_UNESCAPE = {"\\": "\\", '"': '"', "n": "\n", "r": "\r", "t": "\t"}
+
+
+def parse_kv(line: str) -> dict[str, str]:
+    """A small Splunk-like KV reader: bare values end at white space, quoted ones at \"."""
+    out: dict[str, str] = {}
+    pos = 0
+    while pos < len(line):
+        match = _PAIR.match(line, pos)
+        assert match, f"unparsable at {pos}: {line[pos:pos + 40]!r}"
+        key, raw = match.group(1), match.group(2)
+        if raw.startswith('"'):
+            body, value, i = raw[1:-1], [], 0
+            while i < len(body):
+                if body[i] == "\\":
+                    nxt = body[i + 1]
+                    if nxt == "x":
+                        value.append(chr(int(body[i + 2:i + 4], 16)))
+                        i += 4
+                        continue
+                    value.append(_UNESCAPE[nxt])
+                    i += 2
+                else:
+                    value.append(body[i])
+                    i += 1
+            raw = "".join(value)
+        assert key not in out, f"duplicate key {key}"
+        out[key] = raw
+        pos = match.end()
+    return out
+
+
+@pytest.mark.parametrize("value", [
+    HOSTILE, "", " ", "a=b", 'say "hi"', "back\\slash", "line\nbreak\r\n", "tab\there",
+    "comma,sep", "\u00e9t\u00e9 \u2603", "\x00nul\x7f", "plain"])
+def test_hostile_values_read_back_whole(value: str) -> None:
+    line = format_splunk(Record(400, {"eventSecond": 7, "deviceId": 1, "httpURI": value,
+                                      "httpHostname": "x"}))
+    assert "\n" not in line and "\r" not in line
+    parsed = parse_kv(line)
+    assert parsed["http_uri"] == value
+    assert parsed["http_hostname"] == "x"
+    assert parsed["device_id"] == "1"
+
+
+def test_line_starts_with_rec_type_and_event_sec() -> None:
+    line = format_splunk(Record(500, {"deviceId": 1, "fileEventTimestamp": 1700000000}))
+    assert line.startswith("rec_type=500 event_sec=1700000000 ")
+    parsed = parse_kv(line)
+    assert parsed["rec_type_category"] == parsed["rec_type_simple"] == "FILELOG EVENT"
+    assert parsed["rec_type_desc"] == "File Event"
+
+
+def test_metadata_record_without_time_has_no_event_sec() -> None:
+    assert "event_sec" not in parse_kv(format_splunk(Record(123, {"id": 1, "name": "fw"})))
+
+
+def test_connection_has_device_id_and_both_id_and_name() -> None:
+    cache = MetadataCache()
+    cache.update(Record(123, {"id": 5, "name": 'fw "branch" 03'}))
+    cache.update(Record(98, {"id": 1001, "protocol": 710, "username": "alice"}))
+    record = minimal_record(71)
+    record.fields.update(deviceId=5, userId=1001, protocol=6, ruleId=77)
+    parsed = parse_kv(format_splunk(cache.decorate(record)))
+    assert parsed["device_id"] == "5" and parsed["sensor"] == 'fw "branch" 03'
+    assert parsed["user_id"] == "1001" and parsed["user"] == "alice"
+    assert parsed["ip_proto_id"] == "6" and parsed["ip_proto"] == "TCP"
+    assert parsed["fw_rule_id"] == "77" and "fw_rule" not in parsed   # rule name unknown
+    assert parsed["event_type"] == "3" and parsed["event_sec"] == "3"
+
+
+def test_unknown_name_is_omitted_never_none() -> None:
+    record = MetadataCache().decorate(minimal_record(400))
+    line = format_splunk(record)
+    assert "None" not in line
+    parsed = parse_kv(line)
+    assert "sensor" not in parsed and parsed["device_id"] == "3"
+
+
+def test_every_record_type_formats_and_parses() -> None:
+    cache = MetadataCache()
+    for record in all_minimal_records():
+        cache.decorate(record)
+        line = format_splunk(record)
+        parsed = parse_kv(line)
+        assert parsed["rec_type"] == str(record.record_type)
+        assert "None" not in parsed.values()
+        unknown = set(parsed) - field_names_for(record.record_type)
+        assert not unknown, (record.record_type, unknown)
+
+
+def test_nested_blocks_dotted_and_lists_as_json() -> None:
+    parsed = parse_kv(format_splunk(minimal_record(10)))
+    assert parsed["hops"] == "1"                          # eNcore name for hostProfile.hops
+    assert parsed["host_profile.primary_secondary"] == "1"  # rule for the rest
+    assert parsed["host_profile.tcp_server"].startswith("[{")
+
+
+def test_encore_names_and_fixed_misspellings() -> None:
+    names = field_names_for(400)
+    assert {"smtp_attachements", "stmp_headers", "smtp_to", "ids_policy", "msg", "sid",
+            "class", "class_desc", "impact", "impact_desc", "device_id"} <= names
+    assert {"user", "user_id", "fw_rule", "fw_rule_id", "priority", "priority_id"} <= names
+    assert "device_id" in field_names_for(71) and "sensor" in field_names_for(71)
+    all_names = emitted_field_names()
+    assert {"rec_type", "rec_type_simple", "rec_type_category", "event_sec"} <= all_names
+    assert all(re.fullmatch(r"[A-Za-z0-9_.]+", n) for n in all_names)
+
+
+def test_quote() -> None:
+    assert quote("abc") == "abc"
+    assert quote("") == '""'
+    assert quote('a"b\\c\nd') == '"a\\"b\\\\c\\nd"'

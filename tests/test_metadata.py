@@ -1,0 +1,222 @@
+"""Metadata cache: what is stored, how events are decorated, JSON persistence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from estreamer import constants
+from estreamer.errors import ConfigurationError
+from estreamer.metadata import DECORATIONS, STORES, MetadataCache
+from estreamer.record import Record
+
+RECORDS_YAML = Path("/work/shared/estreamer/records.yaml")
+ZONE = "5d6d2a2e-0000-4000-8000-000000000001"
+POLICY = "0c0ffee0-0000-4000-8000-000000000001"
+
+
+def meta(rt: int, **fields: object) -> Record:
+    return Record(rt, dict(fields))
+
+
+def test_device_name_decorates_without_touching_the_id() -> None:
+    cache = MetadataCache()
+    assert cache.update(meta(123, id=5, length=3, name="fw1")) is True
+    event = Record(400, {"deviceId": 5, "eventSecond": 1})
+    cache.decorate(event)
+    assert event.fields["deviceId"] == 5
+    assert event.computed["deviceName"] == "fw1"
+
+
+def test_event_records_are_not_metadata() -> None:
+    cache = MetadataCache()
+    assert cache.update(Record(71, {"deviceId": 1})) is False
+    assert len(cache) == 0
+
+
+def test_unknown_id_gives_no_name() -> None:
+    event = MetadataCache().decorate(Record(400, {"deviceId": 9, "userId": 4}))
+    assert "deviceName" not in event.computed
+    assert "userName" not in event.computed
+
+
+def test_user_98_both_layouts() -> None:
+    cache = MetadataCache()
+    cache.update(meta(98, id=7, protocol=710, username="alice"))   # eNcore 5.2.11 name
+    cache.update(meta(98, id=8, protocol=710, name="bob"))          # older name
+    event = cache.decorate(Record(71, {"userId": 7}))
+    assert event.computed["userName"] == "alice"
+    assert cache.lookup("users", 8) == "bob"
+
+
+def test_icmp_codes_do_not_collide_across_types() -> None:
+    cache = MetadataCache()
+    cache.update(meta(270, code=0, type=3, protocol=1, description="Net Unreachable"))
+    cache.update(meta(270, code=0, type=5, protocol=1, description="Redirect for Network"))
+    cache.update(meta(270, code=0, type=1, protocol=58, description="No route (v6)"))
+    assert cache.lookup("icmp_codes", (1, 3, 0)) == "Net Unreachable"
+    assert cache.lookup("icmp_codes", (1, 5, 0)) == "Redirect for Network"
+    assert cache.lookup("icmp_codes", (58, 1, 0)) == "No route (v6)"
+
+
+def test_netmap_350_by_id_and_si_282_by_uuid() -> None:
+    cache = MetadataCache()
+    assert cache.update(meta(350, id=2, length=6, name="Global"))
+    assert cache.update(meta(282, uuid=ZONE, name="Malware C2"))
+    assert cache.lookup("netmap_domains", 2) == "Global"
+    assert cache.lookup("si_categories", ZONE) == "Malware C2"
+    event = cache.decorate(Record(112, {"securityIntelligenceUuid": ZONE}))
+    assert event.computed["securityIntelligenceCategoryName"] == "Malware C2"
+
+
+def test_connection_composite_keys_and_constants() -> None:
+    cache = MetadataCache()
+    cache.update(meta(145, uuid=POLICY, sensorId=3, name="Corporate AC"))
+    cache.update(meta(119, uuid=POLICY, id=42, name="Allow-Web"))
+    cache.update(meta(115, uuid=ZONE, name="inside"))
+    cache.update(meta(117, uuid=POLICY, name="Old AC"))
+    event = Record(71, {"deviceId": 3, "policyRevision": POLICY, "ruleId": 42,
+                        "monitorRule1": 0, "ingressZone": ZONE, "protocol": 6,
+                        "eventType": 1003, "eventSubtype": 1, "sslFlowFlags": 5})
+    computed = cache.decorate(event).computed
+    assert computed["accessControlPolicyName"] == "Corporate AC"
+    assert computed["accessControlRuleName"] == "Allow-Web"
+    assert computed["monitorRule1Name"] == "Default Action"   # implied by record 117
+    assert computed["ingressZoneName"] == "inside"
+    assert computed["protocolName"] == "TCP"
+    assert computed["eventDescription"] == "Flow Statistics"
+    assert computed["sslFlowFlagNames"] == "NSE_FLOW_VALID|NSE_FLOW_INTERCEPT"
+
+
+def test_rule_message_rendered_sid_and_impact() -> None:
+    cache = MetadataCache()
+    cache.update(meta(66, generatorId=1, ruleId=2000, ruleRevision=1, signatureId=9000,
+                      messageLength=3, message="bad"))
+    cache.update(meta(67, id=3, name="trojan", description="A Trojan"))
+    event = Record(400, {"generatorId": 1, "ruleId": 2000, "classificationId": 3,
+                         "impactFlags": 0x06, "blocked": 7, "blockedReasonId": 4})
+    c = cache.decorate(event).computed
+    assert (c["ruleMessage"], c["renderedSignatureId"]) == ("bad", 9000)
+    assert (c["classificationName"], c["classificationDescription"]) == ("trojan", "A Trojan")
+    assert c["impactLevel"] == 2 and c["impactLevelName"].startswith("Orange")
+    assert c["blockedName"] == "Drop"
+    assert c["blockedReasonName"] == "Connection Timed Out"
+
+
+def test_fmc_names_win_over_static_tables() -> None:
+    cache = MetadataCache()
+    event = Record(71, {"sslCipherSuite": 0xC02F})
+    assert cache.decorate(event).computed["sslCipherSuiteName"] == \
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+    cache.update(meta(602, id=0xC02F, length=5, name="ECDHE-RSA-AES128-GCM-SHA256"))
+    fresh = Record(71, {"sslCipherSuite": 0xC02F})
+    assert cache.decorate(fresh).computed["sslCipherSuiteName"] == "ECDHE-RSA-AES128-GCM-SHA256"
+
+
+def test_nested_user_fields_are_decorated() -> None:
+    cache = MetadataCache()
+    cache.update(meta(98, id=7, protocol=710, username="alice"))
+    event = Record(95, {"user": {"userId": 7, "authType": 2, "protocol": 710}})
+    c = cache.decorate(event).computed
+    assert c["userName"] == "alice"
+    assert c["authTypeName"] == "Captive Portal Successfull Authenication"
+    assert c["protocolName"] == "LDAP"
+
+
+def test_impact_level_mask() -> None:
+    assert [constants.impact_level(m) for m in (0, 1, 2, 3, 6, 7, 8, 0x40, 0x80)] == \
+        [0, 4, 3, 3, 2, 2, 1, 1, 1]
+
+
+def test_json_round_trip_and_atomic_save(tmp_path: Path) -> None:
+    cache = MetadataCache()
+    cache.update(meta(123, id=5, name='fw "1"'))
+    cache.update(meta(119, uuid=POLICY, id=42, name="Allow-Web"))
+    cache.update(meta(270, code=1, type=3, protocol=1, description="Host Unreachable"))
+    cache.update(meta(67, id=3, name="trojan", description="A Trojan"))
+    path = tmp_path / "cache.json"
+    cache.save(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["cache.json"]   # no temp file left
+    loaded = MetadataCache.load(path)
+    assert loaded.to_json() == cache.to_json()
+    assert loaded.lookup("access_control_rules", (POLICY, 42)) == "Allow-Web"
+    assert loaded.lookup("icmp_codes", (1, 3, 1)) == "Host Unreachable"
+    assert loaded.lookup("devices", 5) == 'fw "1"'
+    assert json.loads(path.read_text())["version"] == 1
+
+
+def test_load_missing_file_is_empty_and_garbage_is_a_clear_error(tmp_path: Path) -> None:
+    assert len(MetadataCache.load(tmp_path / "absent.json")) == 0
+    bad = tmp_path / "bad.json"
+    bad.write_text("not json")
+    with pytest.raises(ConfigurationError, match="not valid JSON"):
+        MetadataCache.load(bad)
+    bad.write_text('{"version": 99, "tables": {}}')
+    with pytest.raises(ConfigurationError, match="unknown layout"):
+        MetadataCache.load(bad)
+
+
+def _catalogue_paths() -> tuple[dict[int, set[str]], dict[int, dict]]:
+    yaml = pytest.importorskip("yaml")
+    if not RECORDS_YAML.exists():
+        pytest.skip("records.yaml not available")
+    doc = yaml.safe_load(RECORDS_YAML.read_text())
+    blocks = {b["key"]: b for b in doc["blocks"]}
+    header = [f["name"] for f in doc["discoveryEventHeader"]["fields"]]
+
+    def walk(items: list, prefix: str, by_type: dict, out: set[str]) -> None:
+        for item in items:
+            if "part" in item:
+                out.update(prefix + name for name in header)
+            elif item.get("type") == "block":
+                inner = prefix + item["name"] + "." if item.get("name") else prefix
+                keys = [v["of"] for v in by_type.values()] if item["of"] == "auto" \
+                    else [item["of"]]
+                for key in keys:
+                    if key in blocks:
+                        walk(blocks[key]["fields"], inner, {}, out)
+            else:
+                out.add(prefix + item["name"])
+
+    paths: dict[int, set[str]] = {}
+    records = {r["type"]: r for r in doc["records"]}
+    for rt, record in records.items():
+        out: set[str] = set()
+        walk(record["body"], "", (record.get("bodyByBlockType") or {}).get("map", {}), out)
+        paths[rt] = out
+    return paths, records
+
+
+def test_every_decoration_field_exists_in_the_catalogue() -> None:
+    paths, _ = _catalogue_paths()
+    missing = [(rt, field) for rt, decos in DECORATIONS.items() for deco in decos
+               for field in deco.fields if field not in paths[rt]]
+    assert missing == []
+
+
+def test_every_stored_field_exists_in_the_catalogue() -> None:
+    paths, _ = _catalogue_paths()
+    missing = []
+    for rt, stores in STORES.items():
+        for store in stores:
+            values = store.value if isinstance(store.value, tuple) else \
+                tuple(v for v in store.value.split("|") if v != "name" or rt not in (62, 98))
+            missing += [(rt, f) for f in (*store.key, *values) if f not in paths[rt]]
+    assert missing == []
+
+
+def test_static_discovery_names_match_the_catalogue() -> None:
+    yaml = pytest.importorskip("yaml")
+    if not RECORDS_YAML.exists():
+        pytest.skip("records.yaml not available")
+    doc = yaml.safe_load(RECORDS_YAML.read_text())
+    expected = {(int(t), int(s)): name for t, entry in doc["discoveryEventTypes"].items()
+                if t != "note" for s, name in entry["subtypes"].items()}
+    assert expected == constants.DISCOVERY_EVENT_NAMES
+    tables = doc["decorationTables"]
+    assert {**tables["blocked"]["values358"], **tables["blocked"]["added5211"]} == constants.BLOCKED
+    assert tables["blockedReasonId"]["values"] == constants.BLOCKED_REASONS
+    assert tables["userAuthTypes"]["values"] == constants.USER_AUTH_TYPES
+    assert tables["vpnTypes"]["values"] == constants.VPN_TYPES
