@@ -47,8 +47,8 @@ class DecodeSummary:
         yield f"decoded {total} records, {sum(self.errors.values())} decode errors"
         for record_type, count in sorted(self.per_type.items()):
             yield f"  record type {record_type}: {count}"
-        for record_type, count in sorted(self.errors.items(), key=lambda kv: kv[0] or 0):
-            yield f"  bad records of type {record_type}: {count}"
+        for bad_type, bad in sorted(self.errors.items(), key=lambda kv: kv[0] or 0):
+            yield f"  bad records of type {bad_type}: {bad}"
         if self.server_errors:
             yield f"  server Error messages: {self.server_errors}"
 

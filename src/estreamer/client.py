@@ -1,0 +1,521 @@
+"""The live client: one eStreamer stream (an FMC or an HA pair) into a sink (layer 3).
+
+Embedding (the Splunk modular input drives one stream like this)::
+
+    client = StreamClient(
+        [Endpoint("fmc1", 8302, ctx), Endpoint("fmc1-standby", 8302, ctx)],
+        key="fmc1:8302",                 # bookmark / metadata key (HA pair: one key)
+        sink=my_sink,                    # outputs.Sink: restore / write / flush / close
+        bookmarks=my_bookmark_store,     # bookmark.BookmarkStore: load(key) / save(key, bm)
+        metadata=my_metadata_store,      # MetadataStore: load(key) / save(key, cache)
+        on_status=report,                # called with a StreamStatus copy at checkpoints
+    )
+    signal.signal(signal.SIGTERM, lambda *_: client.stop())   # safe in a handler
+    client.run()                          # blocks; returns the final StreamStatus
+
+What ``run()`` guarantees:
+
+* Records flow socket -> ``decode_record`` -> metadata cache (metadata records are
+  always decoded and cached, written only if selected) -> decoration -> selection ->
+  ``sink.write(records)`` once per bundle -> acknowledgement of that bundle. The
+  socket is read only when every buffered message has been handed to the sink, so
+  the sink paces the FMC (which waits for each acknowledgement); buffers stay bounded.
+* Every ``checkpoint_interval`` seconds (and when the connection ends or the client
+  stops) the sink is flushed, then the metadata cache is saved, then the bookmark -
+  in that order, so a bookmark never covers output or names that are not durable.
+  With a sink that can wind back (files) ``kill -9`` at any moment neither loses nor
+  repeats a record; see :mod:`estreamer.bookmark`.
+* A record that does not decode (RecordDecodeError) is counted, logged with its type
+  and offset, and skipped. An FMC Error message is logged with code and text.
+* On a failure (connect, TLS, reset, protocol violation, no bytes for
+  ``idle_timeout`` seconds) one log line names the cause; the client moves on to the
+  next server of the list (HA partner) and, after trying them all, waits with
+  exponential backoff and jitter. It resumes from the in-memory bookmark, so a
+  switch between HA partners that share an archive delivers no duplicates.
+* ``stop()`` (thread- and signal-safe) ends ``run()`` within about ``read_timeout``
+  seconds with a final checkpoint; so does reaching ``max_events`` written records.
+
+Several FMCs are several StreamClients, each on its own thread (:func:`run_streams`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import ssl
+import struct
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Callable, NamedTuple, Protocol
+
+from estreamer import tls
+from estreamer.bookmark import Bookmark, BookmarkStore, Tracker, key_filename, record_digest
+from estreamer.config import METADATA_RECORDS, RecordSelection
+from estreamer.decoder import decode_record
+from estreamer.errors import (
+    EStreamerError,
+    ProtocolError,
+    RecordDecodeError,
+    TransportError,
+)
+from estreamer.metadata import MetadataCache
+from estreamer.outputs import Sink
+from estreamer.protocol import (
+    DEFAULT_FLAGS,
+    DEFAULT_STREAMS,
+    NEED_DATA,
+    START_GENESIS,
+    START_NOW,
+    Bundle,
+    ClientConnection,
+    ConnectionClosed,
+    Error,
+    EventData,
+    Null,
+    Stream,
+    StreamingInformation,
+    UnknownMessage,
+    flag_names,
+)
+from estreamer.record import Record
+
+log = logging.getLogger("estreamer.client")
+
+#: eNcore's ``start`` values.
+START_MODE_GENESIS, START_MODE_NOW, START_MODE_BOOKMARK = 0, 1, 2
+
+_HEADER = struct.Struct(">II")
+_U32 = struct.Struct(">I")
+_RECV_SIZE = 256 * 1024
+
+
+class Endpoint(NamedTuple):
+    """One FMC address and the TLS context to reach it."""
+
+    host: str
+    port: int
+    context: ssl.SSLContext
+
+    @property
+    def address(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+class MetadataStore(Protocol):
+    """Where a stream's metadata cache persists between runs."""
+
+    def load(self, key: str) -> MetadataCache: ...
+
+    def save(self, key: str, cache: MetadataCache) -> None: ...
+
+
+class FileMetadataStore:
+    """``<dir>/<host>-<port>.metadata.json`` (JSON, written atomically by the cache)."""
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = os.fspath(directory)
+
+    def path(self, key: str) -> str:
+        return os.path.join(self.directory, key_filename(key) + ".metadata.json")
+
+    def load(self, key: str) -> MetadataCache:
+        return MetadataCache.load(self.path(key))
+
+    def save(self, key: str, cache: MetadataCache) -> None:
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            cache.save(self.path(key))
+        except OSError as err:
+            raise TransportError(f"cannot save metadata cache {self.path(key)}: {err}") from err
+
+
+@dataclass
+class StreamStatus:
+    """The monitor's numbers for one stream (a copy is handed to ``on_status``)."""
+
+    key: str
+    state: str = "starting"   # starting, connecting, streaming, waiting, stopped, failed
+    server: str = ""
+    received: int = 0          # records received (incl. skipped re-sends)
+    handled: int = 0           # records written to the sink
+    duplicates: int = 0        # re-sent records recognised by the bookmark and skipped
+    decode_errors: int = 0
+    reconnects: int = 0
+    server_errors: int = 0
+    bookmark_second: int = 0   # archive second of the last bookmark saved
+    last_error: str = ""
+    started: float = 0.0       # wall clock when run() began
+
+    def copy(self) -> StreamStatus:
+        return replace(self)
+
+
+class Backoff:
+    """Exponential backoff with jitter, bounded by ``maximum``."""
+
+    def __init__(self, initial: float = 1.0, maximum: float = 60.0,
+                 rng: random.Random | None = None) -> None:
+        self.initial = initial
+        self.maximum = max(maximum, initial)
+        self.failures = 0
+        self._rng = rng or random.Random()
+
+    def next_delay(self) -> float:
+        delay = min(self.initial * (2 ** min(self.failures, 30)), self.maximum)
+        self.failures += 1
+        # jitter in [delay/2, delay]: many clients restarting together do not align
+        return self._rng.uniform(delay / 2, delay)
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+class _Stopped(Exception):
+    """Internal: stop requested or max_events reached inside a session."""
+
+
+class _SinkFailed(EStreamerError):
+    """Internal: the sink refused records; the stream cannot go on without losing them."""
+
+
+def peek_header(payload: bytes) -> tuple[int, int]:
+    """(record type, archive second) of an Event Data payload; archive 0 when absent.
+
+    The long (16-byte) header is recognised by its length, as eNcore does (PROTOCOL.md
+    7.1), so no decode is needed for records that are only counted or skipped.
+    """
+    if len(payload) < 8:
+        raise RecordDecodeError(f"record of {len(payload)} bytes is shorter than its header")
+    record_type, length = _HEADER.unpack_from(payload)
+    if len(payload) == 16 + length:
+        return record_type, _U32.unpack_from(payload, 8)[0]
+    return record_type, 0
+
+
+class StreamClient:
+    """Streams one FMC (or HA pair) into a sink until stopped; see the module docstring."""
+
+    def __init__(self, servers: Sequence[Endpoint], *, key: str, sink: Sink,
+                 bookmarks: BookmarkStore, metadata: MetadataStore | None = None,
+                 start: int = START_MODE_BOOKMARK, flags: int = DEFAULT_FLAGS,
+                 streams: Sequence[Stream] = DEFAULT_STREAMS,
+                 selection: RecordSelection | None = None,
+                 connect_timeout: float = 10.0, read_timeout: float = 2.0,
+                 idle_timeout: float = 120.0, backoff: Backoff | None = None,
+                 checkpoint_interval: float = 1.0, max_events: int | None = None,
+                 on_status: Callable[[StreamStatus], None] | None = None,
+                 stop_event: threading.Event | None = None,
+                 connect: Callable[..., ssl.SSLSocket] = tls.connect) -> None:
+        if not servers:
+            raise ValueError("a stream needs at least one server")
+        if start not in (START_MODE_GENESIS, START_MODE_NOW, START_MODE_BOOKMARK):
+            raise ValueError(f"start must be 0, 1 or 2, not {start!r}")
+        self.servers = list(servers)
+        self.key = key
+        self.sink = sink
+        self.bookmarks = bookmarks
+        self.metadata_store = metadata
+        self.start = start
+        self.flags = flags
+        self.streams = tuple(streams)
+        self.selection = selection
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.idle_timeout = idle_timeout
+        self.backoff = backoff or Backoff()
+        self.checkpoint_interval = checkpoint_interval
+        self.max_events = max_events
+        self.on_status = on_status
+        self.stop_event = stop_event or threading.Event()
+        self._connect = connect
+        self.status = StreamStatus(key)
+        self.cache = MetadataCache()
+        self.tracker = Tracker()
+        self._metadata_dirty = False
+        self._unsaved = 0
+        self._last_checkpoint = time.monotonic()
+        self._saved: Bookmark | None = None
+
+    # --- control ------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask ``run()`` to finish (checkpoint included); safe from signal handlers."""
+        self.stop_event.set()
+
+    def run(self) -> StreamStatus:
+        """Stream until stopped or ``max_events``; return the final status.
+
+        Raises EStreamerError only for what retrying cannot fix: an unreadable
+        bookmark or metadata cache, or a sink that refuses records.
+        """
+        self.status.started = time.time()
+        self._restore()
+        index = 0
+        tried_in_cycle = 0
+        try:
+            while not self.stop_event.is_set() and not self._limit_reached():
+                endpoint = self.servers[index]
+                try:
+                    self._session(endpoint)
+                except _Stopped:
+                    break
+                except (TransportError, ProtocolError) as err:
+                    self._checkpoint()
+                    self.status.reconnects += 1
+                    self.status.last_error = str(err)
+                    tried_in_cycle += 1
+                    if len(self.servers) > 1:
+                        index = (index + 1) % len(self.servers)
+                    if tried_in_cycle < len(self.servers):
+                        log.warning("%s: %s; trying %s", self.key, err,
+                                    self.servers[index].address)
+                        continue
+                    tried_in_cycle = 0
+                    delay = self.backoff.next_delay()
+                    self.status.state = "waiting"
+                    log.warning("%s: %s; retrying %s in %.1fs", self.key, err,
+                                self.servers[index].address, delay)
+                    if self.stop_event.wait(delay):
+                        break
+                    continue
+                else:  # a session that ends without error only ends on stop
+                    break
+            self.status.state = "stopped"
+        except _SinkFailed as err:
+            self.status.state = "failed"
+            self.status.last_error = str(err)
+            log.error("%s: %s; stopping this stream (the bookmark stays at the last "
+                      "durable record)", self.key, err)
+            raise
+        finally:
+            if self.status.state != "failed":
+                self._checkpoint()
+            self._report()
+        return self.status.copy()
+
+    # --- state --------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        bookmark = self.bookmarks.load(self.key)
+        if bookmark is not None:
+            self.sink.restore(bookmark.sink)
+        if self.metadata_store is not None:
+            self.cache = self.metadata_store.load(self.key)
+        if self.start == START_MODE_BOOKMARK:
+            self.tracker = Tracker(bookmark)
+            where = (f"bookmark {bookmark.second} ({len(bookmark.digests)} records of "
+                     "that second already delivered)") if bookmark and bookmark.second \
+                else "genesis (no bookmark yet)"
+        else:
+            where = "genesis" if self.start == START_MODE_GENESIS else "now"
+            if bookmark is not None and bookmark.second:
+                log.info("%s: start=%d ignores the stored bookmark %d", self.key, self.start,
+                         bookmark.second)
+        self._saved = bookmark
+        self.status.bookmark_second = self.tracker.second
+        log.info("%s: starting from %s", self.key, where)
+
+    def _limit_reached(self) -> bool:
+        return self.max_events is not None and self.status.handled >= self.max_events
+
+    def _request_start(self) -> int:
+        if self.tracker.has_position:
+            return self.tracker.begin_session()
+        self.tracker.begin_session()
+        return START_NOW if self.start == START_MODE_NOW else START_GENESIS
+
+    def _checkpoint(self) -> None:
+        try:
+            position = self.sink.flush()
+        except EStreamerError as err:
+            raise _SinkFailed(f"the output could not be flushed: {err}") from err
+        if self._metadata_dirty and self.metadata_store is not None:
+            self.metadata_store.save(self.key, self.cache)
+            self._metadata_dirty = False
+        bookmark = self.tracker.bookmark(position)
+        if bookmark != self._saved:
+            self.bookmarks.save(self.key, bookmark)
+            self._saved = bookmark
+        self.status.bookmark_second = self.tracker.second
+        self._unsaved = 0
+        self._last_checkpoint = time.monotonic()
+        self._report()
+
+    def _maybe_checkpoint(self) -> None:
+        if (self._unsaved or self._metadata_dirty) and \
+                time.monotonic() - self._last_checkpoint >= self.checkpoint_interval:
+            self._checkpoint()
+
+    def _report(self) -> None:
+        if self.on_status is not None:
+            self.on_status(self.status.copy())
+
+    # --- one connection -----------------------------------------------------------
+
+    def _session(self, endpoint: Endpoint) -> None:
+        status = self.status
+        status.state = "connecting"
+        status.server = endpoint.address
+        host, port = endpoint.host, endpoint.port
+        sock = self._connect(host, port, endpoint.context, connect_timeout=self.connect_timeout,
+                             read_timeout=self.read_timeout)
+        try:
+            start = self._request_start()
+            conn = ClientConnection(start=start, flags=self.flags, streams=self.streams)
+            sock.sendall(conn.initiate())
+            log.info("%s: connected to %s; requested %s from %s", self.key, endpoint.address,
+                     "|".join(flag_names(self.flags)),
+                     {START_GENESIS: "genesis", START_NOW: "now"}.get(start, start))
+            status.state = "streaming"
+            received_any = False
+            last_data = time.monotonic()
+            while True:
+                if self.stop_event.is_set():
+                    raise _Stopped
+                event = conn.next_event()
+                if event is NEED_DATA:
+                    self._send(sock, conn.data_to_send(), endpoint, received_any)
+                    self._maybe_checkpoint()
+                    try:
+                        data = sock.recv(_RECV_SIZE)
+                    except socket.timeout:
+                        if self.idle_timeout and time.monotonic() - last_data > self.idle_timeout:
+                            raise TransportError(
+                                f"{endpoint.address}: nothing received for "
+                                f"{self.idle_timeout:g}s (not even a keepalive); the FMC "
+                                "stalled or the network dropped the connection") from None
+                        continue
+                    except OSError as err:
+                        raise tls.explain_io_error(err, host, port,
+                                                   received_any=received_any) from err
+                    if data:
+                        if not received_any:
+                            self.backoff.reset()
+                        received_any = True
+                        last_data = time.monotonic()
+                    conn.receive_data(data)
+                    continue
+                self._send(sock, conn.data_to_send(), endpoint, received_any)
+                if isinstance(event, (Bundle, EventData)):
+                    self._deliver(event.records if isinstance(event, Bundle) else (event,))
+                    self._send(sock, conn.acknowledge(), endpoint, received_any)
+                    # a slow sink is not a silent FMC: the idle clock starts at our ack
+                    last_data = time.monotonic()
+                elif isinstance(event, Null):
+                    pass  # keepalive
+                elif isinstance(event, Error):
+                    status.server_errors += 1
+                    log.error("%s: %s sent error %d: %s", self.key, endpoint.address,
+                              event.code, event.text)
+                elif isinstance(event, StreamingInformation):
+                    log.debug("%s: services offered: %s", self.key, event.service_ids)
+                elif isinstance(event, UnknownMessage):
+                    log.warning("%s: skipped a message of unknown type %d (%d bytes) at "
+                                "offset %d", self.key, event.message_type, len(event.payload),
+                                event.offset)
+                elif isinstance(event, ConnectionClosed):
+                    raise tls.peer_closed(host, port, received_any=received_any)
+                if self._limit_reached():
+                    raise _Stopped
+                self._maybe_checkpoint()
+        finally:
+            sock.close()
+
+    def _send(self, sock: ssl.SSLSocket, data: bytes, endpoint: Endpoint,
+              received_any: bool) -> None:
+        if not data:
+            return
+        try:
+            sock.sendall(data)
+        except OSError as err:
+            raise tls.explain_io_error(err, endpoint.host, endpoint.port,
+                                       received_any=received_any) from err
+
+    def _deliver(self, items: Sequence[EventData]) -> None:
+        status = self.status
+        tracker = self.tracker
+        cache = self.cache
+        selection = self.selection
+        room = None if self.max_events is None else self.max_events - status.handled
+        out: list[Record] = []
+        notes: list[tuple[int, str]] = []
+        for item in items:
+            if room is not None and len(out) >= room:
+                break  # the rest is neither delivered nor bookmarked
+            payload = item.payload
+            status.received += 1
+            try:
+                record_type, second = peek_header(payload)
+            except RecordDecodeError as err:
+                self._decode_error(err, None, item.offset)
+                continue
+            digest = record_digest(payload)
+            fresh = tracker.is_new(second, digest)
+            if fresh:
+                notes.append((second, digest))
+            else:
+                status.duplicates += 1
+            wanted = fresh and (selection is None or selection.wants(record_type))
+            if not wanted and record_type not in METADATA_RECORDS:
+                continue
+            try:
+                record = decode_record(payload, item.offset)
+            except RecordDecodeError as err:
+                self._decode_error(err, record_type, item.offset)
+                continue
+            if cache.update(record):
+                self._metadata_dirty = True
+            if wanted:
+                out.append(record)
+        for record in out:
+            cache.decorate(record)
+        if out:
+            try:
+                self.sink.write(out)
+            except EStreamerError as err:
+                raise _SinkFailed(f"the output refused {len(out)} records: {err}") from err
+        for second, digest in notes:
+            tracker.delivered(second, digest)
+        status.handled += len(out)
+        self._unsaved += len(notes)
+
+    def _decode_error(self, err: RecordDecodeError, record_type: int | None,
+                      offset: int) -> None:
+        self.status.decode_errors += 1
+        log.warning("%s: skipped a record that does not decode (record type %s, offset %d): %s",
+                    self.key, record_type if err.record_type is None else err.record_type,
+                    offset, err)
+
+
+def run_streams(clients: Sequence[StreamClient], stop: threading.Event,
+                poll: float = 0.2) -> list[BaseException | None]:
+    """Run each client on its own thread until all end; ``stop`` ends them all.
+
+    Returns one entry per client: None, or the exception that ended it. The calling
+    thread only waits (in short joins), so a signal handler that sets ``stop`` runs
+    promptly in it.
+    """
+    results: list[BaseException | None] = [None] * len(clients)
+
+    def target(i: int, client: StreamClient) -> None:
+        try:
+            client.run()
+        except BaseException as err:  # reported to the caller, not lost in the thread
+            results[i] = err
+
+    threads = [threading.Thread(target=target, args=(i, c), name=f"stream-{c.key}",
+                                daemon=True) for i, c in enumerate(clients)]
+    for client in clients:
+        if client.stop_event is not stop:
+            # one stop for all: chain each client's event to the shared one
+            client.stop_event = stop
+    for thread in threads:
+        thread.start()
+    while any(t.is_alive() for t in threads):
+        for thread in threads:
+            thread.join(poll)
+    return results

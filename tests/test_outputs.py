@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+import io
+import os
+import socket
+import threading
+
+import pytest
+
+from estreamer.errors import ConfigurationError, TransportError
+from estreamer.outputs import (
+    OutputSink,
+    Outputter,
+    RotatingFileStream,
+    StdoutStream,
+    TcpStream,
+    UdpStream,
+    open_stream,
+)
+from estreamer.record import Record
+
+
+def rec(i: int) -> Record:
+    return Record(400, {"eventId": i}, archive_timestamp=1000 + i)
+
+
+def fmt(record: Record) -> str:
+    return f"event_id={record.fields['eventId']}"
+
+
+def lines_of(paths):
+    out = []
+    for path in sorted(paths):
+        with open(path, encoding="utf-8") as handle:
+            out.extend(handle.read().splitlines())
+    return out
+
+
+def test_relfile_is_relative_to_config_dir_and_rotates_at_checkpoint(tmp_path):
+    clock = iter(range(1000, 2000))
+    stream = open_stream("relfile:///data/enc.{0}.log", base_dir=str(tmp_path), max_logs=3)
+    assert isinstance(stream, RotatingFileStream)
+    stream._clock = lambda: next(clock)
+    sink = OutputSink([Outputter(fmt, stream)])
+    sink.write([rec(0), rec(1)])
+    pos1 = sink.flush()
+    sink.write([rec(2), rec(3)])
+    pos2 = sink.flush()  # 4 lines >= 3: the next file starts here
+    sink.write([rec(4)])
+    sink.close()
+    files = sorted(os.listdir(tmp_path / "data"))
+    assert files == ["enc.1000.log", "enc.1001.log"]
+    assert lines_of([tmp_path / "data" / f for f in files]) == [
+        f"event_id={i}" for i in range(5)]
+    path1 = str(tmp_path / "data" / "enc.1000.log")
+    assert pos1 == {"outputs": {"relfile:///data/enc.{0}.log": {"path": path1, "size": 22}}}
+    assert pos2["outputs"]["relfile:///data/enc.{0}.log"]["size"] == 0
+
+
+def test_restore_truncates_what_was_written_after_the_bookmark(tmp_path):
+    template = str(tmp_path / "out.{0}.log")
+    stream = RotatingFileStream(template, max_logs=100)
+    sink = OutputSink([Outputter(fmt, stream)])
+    sink.write([rec(0), rec(1)])
+    position = sink.flush()
+    sink.write([rec(2), rec(3)])  # written, never bookmarked (the process dies here)
+    stream._handle.flush()
+    # a new process restores the bookmarked position and delivers 2, 3 again
+    stream2 = RotatingFileStream(template, max_logs=100)
+    sink2 = OutputSink([Outputter(fmt, stream2)])
+    sink2.restore(position)
+    sink2.write([rec(2), rec(3), rec(4)])
+    sink2.close()
+    files = [tmp_path / f for f in os.listdir(tmp_path)]
+    assert lines_of(files) == [f"event_id={i}" for i in range(5)]
+
+
+def test_restore_ignores_a_file_that_is_not_ours(tmp_path):
+    other = tmp_path / "unrelated.txt"
+    other.write_text("keep me\n")
+    stream = RotatingFileStream(str(tmp_path / "out.{0}.log"))
+    stream.restore({"path": str(other), "size": 0})
+    assert other.read_text() == "keep me\n"
+
+
+def test_same_second_rotation_gets_distinct_names(tmp_path):
+    stream = RotatingFileStream(str(tmp_path / "x.{0}.log"), max_logs=1,
+                                clock=lambda: 1234)
+    for i in range(3):
+        stream.write_lines([f"l{i}"])
+        stream.flush()
+    stream.close()
+    assert sorted(os.listdir(tmp_path)) == ["x.1234-1.log", "x.1234-2.log", "x.1234.log"]
+
+
+def test_unwritable_directory_is_a_transport_error(tmp_path):
+    blocker = tmp_path / "f"
+    blocker.write_text("")
+    stream = RotatingFileStream(str(blocker / "x.{0}.log"))
+    with pytest.raises(TransportError, match="cannot open output file"):
+        stream.write_lines(["a"])
+
+
+@pytest.mark.parametrize("uri", ["ftp://x/y", "udp://nohost", "file://host/x", "tcp://:9"])
+def test_bad_uris(uri):
+    with pytest.raises(ConfigurationError, match="output uri"):
+        open_stream(uri)
+
+
+def test_stdout_stream_writes_lines():
+    buf = io.StringIO()
+    stream = StdoutStream(buf)
+    stream.write_lines(["a=1", "b=2"])
+    assert stream.flush() is None
+    assert buf.getvalue() == "a=1\nb=2\n"
+
+
+def test_udp_one_datagram_per_event():
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    receiver.settimeout(5)
+    try:
+        port = receiver.getsockname()[1]
+        stream = open_stream(f"udp://127.0.0.1:{port}")
+        assert isinstance(stream, UdpStream)
+        stream.write_lines(["one", "two words"])
+        assert receiver.recv(1000) == b"one"
+        assert receiver.recv(1000) == b"two words"
+        stream.close()
+    finally:
+        receiver.close()
+
+
+def _tcp_server(received: list, ready: threading.Event, port_box: list, conns: int):
+    server = socket.socket()
+    server.bind(("127.0.0.1", port_box[0] if port_box else 0))
+    server.listen(1)
+    server.settimeout(10)
+    if not port_box:
+        port_box.append(server.getsockname()[1])
+    ready.set()
+    try:
+        for _ in range(conns):
+            conn, _ = server.accept()
+            with conn:
+                conn.settimeout(10)
+                data = b""
+                while True:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                received.append(data)
+    finally:
+        server.close()
+
+
+def test_tcp_reconnects_without_losing_events():
+    received: list = []
+    port_box: list = []
+    ready = threading.Event()
+    thread = threading.Thread(target=_tcp_server, args=(received, ready, port_box, 1))
+    thread.start()
+    ready.wait(5)
+    port = port_box[0]
+    stream = open_stream(f"tcp://127.0.0.1:{port}")
+    assert isinstance(stream, TcpStream)
+    stream.backoff_initial = 0.05
+    stream.write_lines(["a", "b"])
+    stream.close()  # the receiver sees EOF and goes away
+    thread.join(10)
+    # the receiver is down: the next batch waits, then goes to the restarted receiver
+    ready2 = threading.Event()
+    thread2 = threading.Thread(target=_tcp_server, args=(received, ready2, port_box, 1))
+    timer = threading.Timer(0.3, thread2.start)
+    timer.start()
+    try:
+        stream.write_lines(["c"])
+        stream.close()
+    finally:
+        timer.join()
+        thread2.join(10)
+    assert received == [b"a\nb\n", b"c\n"]
+    assert stream.reconnects >= 1
+
+
+def test_tcp_stop_while_unreachable_refuses_the_batch():
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()  # nothing listens here now
+    stop = threading.Event()
+    stream = TcpStream("127.0.0.1", port, f"tcp://127.0.0.1:{port}", stop=stop,
+                       backoff_initial=0.05)
+    threading.Timer(0.2, stop.set).start()
+    with pytest.raises(TransportError, match="un-bookmarked"):
+        stream.write_lines(["x"])
