@@ -13,11 +13,9 @@ $(BIN)/estreamer: pyproject.toml
 
 setup: $(BIN)/estreamer
 
-# The main job: the client decoding a generated stream, events on screen.
+# The main job: the bundled FMC simulator and the client over mutual TLS, events on screen.
 run: setup
-	mkdir -p .run
-	$(BIN)/estreamer sample --records 40 --out .run/sample.estreamer
-	$(BIN)/estreamer decode .run/sample.estreamer
+	$(BIN)/estreamer demo --fresh
 
 lint: setup
 	$(BIN)/ruff check src tests tools bench

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from ..errors import EStreamerError
 
 # Each module defines register(subparsers), which adds its parser with func=handler.
-COMMANDS = ("decode", "sample")
+COMMANDS = ("run", "test", "demo", "decode", "sample", "certs", "simulate")
 
 
 def build_parser() -> argparse.ArgumentParser:
