@@ -15,7 +15,7 @@ setup: $(BIN)/estreamer
 
 # The main job: the bundled FMC simulator and the client over mutual TLS, events on screen.
 run: setup
-	$(BIN)/estreamer demo --fresh
+	$(BIN)/estreamer demo
 
 lint: setup
 	$(BIN)/ruff check src tests tools bench

@@ -3,8 +3,8 @@
 Makes FMC-style certificates, starts the simulator on loopback, writes an
 eNcore-style configuration pointing at it and runs ``estreamer run`` on that
 configuration until the requested number of events has arrived: what a user
-sees against a real FMC, without one. Everything lives in ``--dir``; run it
-again and it resumes from its bookmark (use ``--fresh`` to start over).
+sees against a real FMC, without one. Everything lives in ``--dir``, which is
+cleared first: each demo streams the simulator's archive from the start.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ def register(sub: Any) -> None:
     p.add_argument("--format", default="splunk", choices=("splunk", "json", "cef"))
     p.add_argument("--dir", type=Path, default=Path(".run/demo"),
                    help="working directory for certificates, state and logs")
-    p.add_argument("--fresh", action="store_true", help="forget bookmarks and start over")
     p.set_defaults(func=main)
 
 
@@ -53,7 +52,7 @@ def configuration(port: int, output_format: str) -> dict[str, Any]:
 
 def main(args: argparse.Namespace) -> int:
     work: Path = args.dir
-    if args.fresh and work.exists():
+    if work.exists():
         shutil.rmtree(work)
     certs = work / "certs"
     # A throw-away password, handed to the client through its environment variable.
