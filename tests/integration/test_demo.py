@@ -1,4 +1,4 @@
-"""`estreamer demo` (what `make run` shows): simulator + client over mutual TLS, events on stdout."""
+"""`estreamer demo` (what `make run` shows): simulator + client over TLS, events on stdout."""
 
 from __future__ import annotations
 
