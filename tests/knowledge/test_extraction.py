@@ -1,0 +1,43 @@
+"""The key=value extraction reads back exactly what the formatter wrote."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from .conftest import DATA, file_fields, intrusion_fields
+from .props_engine import search_time
+
+# Text users see in file names and URLs: anything printable, incl. quotes,
+# backslashes, '=', commas and spaces (control characters stay escaped).
+PRINTABLE = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x2FF,
+                                  blacklist_characters="\x7f"), max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=PRINTABLE, uri=PRINTABLE)
+def test_text_values_survive_formatting_and_extraction(knowledge, make_line, name, uri):
+    line = make_line(500, file_fields(False, fileName=name, uri=uri), 79)
+    event = search_time(knowledge, DATA, line)
+    # Splunk keeps no empty values; everything else must come back unchanged.
+    assert event.get("file_name", "") == name
+    assert event.get("uri", "") == uri
+    assert event["rec_type"] == "500"
+    assert event["file_action"] == "Detect"
+
+
+def test_every_field_of_a_stream_is_extracted_once(mix_lines, knowledge):
+    for lines in mix_lines.values():
+        for line in lines:
+            event = search_time(knowledge, DATA, line)
+            assert event["rec_type_desc"] and event["rec_type_category"]
+            assert event["rec_type_simple"] == event["rec_type_category"]
+            assert "event_sec" in event
+
+
+def test_value_that_looks_like_a_pair_is_not_split(make_line, knowledge):
+    line = make_line(400, intrusion_fields(httpURI='/a?x="1" y=2 rec_type=9'), 85)
+    event = search_time(knowledge, DATA, line)
+    assert event["rec_type"] == "400"
+    assert event["http_uri"] == '/a?x="1" y=2 rec_type=9'
+    assert "y" not in event
