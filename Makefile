@@ -18,11 +18,16 @@ run: setup
 	$(BIN)/estreamer demo
 
 lint: setup
-	$(BIN)/ruff check src tests tools bench
+	$(BIN)/ruff check src tests tools bench package/bin
 	$(BIN)/mypy
 
+# Everything: lint, the core's tests, then the add-on's tests on the built tarball
+# (Splunk's Pythons 3.9 and 3.13, see mk/splunk.mk).
 test: setup lint
 	$(BIN)/python -m pytest
+	$(MAKE) test-splunk
 
 bench: setup
 	$(BIN)/python bench/bench_decode.py
+
+-include mk/splunk.mk

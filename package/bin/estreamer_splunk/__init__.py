@@ -1,0 +1,24 @@
+"""Splunk glue of the eStreamer add-on (layer 4 of DESIGN.md).
+
+Ships in the add-on's ``bin/``; splunkd puts that directory on ``sys.path`` for the
+input and REST handler scripts, so no path manipulation is needed. It drives the
+core client (package ``estreamer`` in ``lib/``) and knows no protocol details.
+"""
+
+from __future__ import annotations
+
+#: The add-on id (UCC ``meta.name``); also the app namespace of every REST call.
+APP_NAME = "TA_estreamer"
+#: Conf files UCC generates from globalConfig.json.
+ACCOUNT_CONF = "ta_estreamer_account"
+SETTINGS_CONF = "ta_estreamer_settings"
+#: splunktaucclib's realm for encrypted fields of the account conf.
+ACCOUNT_REALM = f"__REST_CREDENTIAL__#{APP_NAME}#configs/conf-{ACCOUNT_CONF}"
+#: KV store collections (collections.conf): bookmarks and metadata caches, keyed by input.
+BOOKMARK_COLLECTION = "TA_estreamer_bookmarks"
+METADATA_COLLECTION = "TA_estreamer_metadata"
+
+SOURCETYPE_DATA = "cisco:estreamer:data"
+SOURCETYPE_SI = "cisco:estreamer:si"
+SOURCETYPE_LOG = "cisco:estreamer:log"
+SOURCETYPE_STATUS = "cisco:estreamer:status"

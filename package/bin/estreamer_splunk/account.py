@@ -1,0 +1,166 @@
+"""FMC accounts: what the account page stores, checked and turned into TLS contexts.
+
+The page stores the PKCS12 file base64-encoded and, like the password, encrypted in
+splunkd's credential store (splunktaucclib / solnlib do the encryption; reading the
+conf through a ``ConfManager`` with the account realm gives the clear values back).
+The PKCS12 bytes and the password stay in memory: never logged, never in an exception
+text, never written to a file.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import os
+import ssl
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from estreamer import tls
+from estreamer.errors import ConfigurationError
+from estreamer_splunk import ACCOUNT_CONF, ACCOUNT_REALM
+from estreamer_splunk.options import parse_bool
+
+MASKED = ("******", "********")
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    host: str
+    port: int
+    pkcs12: bytes = field(repr=False)
+    password: str = field(repr=False)
+    verify: bool = True
+    check_hostname: bool = True
+    ca_pem: str = ""
+
+    @property
+    def address(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def decode_pkcs12(text: str) -> bytes:
+    """The PKCS12 bytes from the page's base64 text (white space and data: prefix allowed)."""
+    if text in MASKED:
+        raise ConfigurationError("the PKCS12 file was not read back from the credential store")
+    text = text.strip()
+    if text.startswith("data:") and "," in text:  # a browser data URL
+        text = text.split(",", 1)[1]
+    try:
+        data = base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigurationError(
+            "the PKCS12 file is not valid base64; upload the .pkcs12 file again") from None
+    if not data:
+        raise ConfigurationError("the PKCS12 file is empty; upload the .pkcs12 file the FMC "
+                                 "offers for download")
+    return data
+
+
+def account_from_fields(name: str, fields: Mapping[str, object]) -> Account:
+    """An Account from the stored (decrypted) fields; ConfigurationError naming the field."""
+    host = str(fields.get("fmc_host") or "").strip()
+    if not host:
+        raise ConfigurationError(f"account {name}: FMC host is empty")
+    try:
+        port = int(str(fields.get("fmc_port") or "8302"))
+    except ValueError:
+        raise ConfigurationError(
+            f"account {name}: port must be a number, not {fields.get('fmc_port')!r}") from None
+    if not 0 < port < 65536:
+        raise ConfigurationError(f"account {name}: port must be 1 to 65535, not {port}")
+    password = str(fields.get("pkcs12_password") or "")
+    if password in MASKED:
+        raise ConfigurationError(f"account {name}: the PKCS12 password was not read back "
+                                 "from the credential store")
+    return Account(
+        name=name, host=host, port=port,
+        pkcs12=decode_pkcs12(str(fields.get("pkcs12_file") or "")),
+        password=password,
+        verify=parse_bool(fields.get("verify_server"), "verify_server", True),
+        check_hostname=parse_bool(fields.get("check_hostname"), "check_hostname", True),
+        ca_pem=str(fields.get("ca_pem") or "").strip())
+
+
+def identity(account: Account) -> tls.ClientIdentity:
+    """Open the account's PKCS12; ConfigurationError naming the cause (password, format,
+    expiry) and the account."""
+    try:
+        return tls.load_pkcs12(account.pkcs12, account.password)
+    except ConfigurationError as err:
+        raise ConfigurationError(f"account {account.name}: {err}") from err
+
+
+@contextlib.contextmanager
+def _ca_file(pem: str) -> Iterator[str | None]:
+    """The account's CA certificate as a file for ``ssl`` (public data; removed after)."""
+    if not pem:
+        yield None
+        return
+    fd, path = tempfile.mkstemp(prefix="estreamer-ca-", suffix=".pem")
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(pem + "\n")
+        yield path
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+def ssl_context(account: Account, ident: tls.ClientIdentity | None = None) -> ssl.SSLContext:
+    """TLS context for the account's FMC (verification as configured on the page)."""
+    ident = ident or identity(account)
+    with _ca_file(account.ca_pem) as cafile:
+        try:
+            return tls.client_context(ident, verify=account.verify, cafile=cafile,
+                                      check_hostname=account.check_hostname and account.verify)
+        except ConfigurationError as err:
+            raise ConfigurationError(f"account {account.name}: {err}") from err
+
+
+def read_account(splunkd, name: str) -> Account:
+    """Read one account (decrypted) from splunkd; ConfigurationError when it is missing."""
+    from solnlib.conf_manager import ConfManagerException, ConfStanzaNotExistException
+
+    try:
+        conf = splunkd.conf_manager(realm=ACCOUNT_REALM).get_conf(ACCOUNT_CONF)
+        fields = conf.get(name)
+    except ConfStanzaNotExistException:
+        raise ConfigurationError(
+            f"FMC account {name!r} does not exist; create it under Configuration > "
+            "FMC accounts or choose another account for the input") from None
+    except ConfManagerException:
+        raise ConfigurationError(
+            f"FMC account {name!r} cannot be read: no FMC account is configured yet") from None
+    return account_from_fields(name, fields)
+
+
+class _Identities:
+    """What the core's ``test`` diagnostics asks for an identity (it reads files)."""
+
+    def __init__(self, ident: tls.ClientIdentity) -> None:
+        self._ident = ident
+
+    def identity(self, _path: str) -> tls.ClientIdentity:
+        return self._ident
+
+
+def test_connection(account: Account, *, timeout: float = 10.0) -> None:
+    """Connect to the FMC and run the ``estreamer test`` request; raise naming the cause."""
+    from estreamer import config as cfg
+    from estreamer.cli.test import check_server
+    from estreamer.protocol.streams import DEFAULT_STREAMS
+
+    ident = identity(account)
+    with _ca_file(account.ca_pem) as cafile:
+        server = cfg.ServerSettings(host=account.host, port=account.port,
+                                    pkcs12_path=f"<account {account.name}>", ca_file=cafile,
+                                    verify=account.verify,
+                                    check_hostname=account.check_hostname and account.verify)
+        settings = cfg.Settings(streams=(cfg.StreamSettings(server),),
+                                request_streams=DEFAULT_STREAMS, connect_timeout=timeout,
+                                response_timeout=timeout)
+        check_server(settings, server, _Identities(ident))  # type: ignore[arg-type]

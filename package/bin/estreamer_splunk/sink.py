@@ -1,0 +1,151 @@
+"""The core client's Sink for Splunk: records -> XML events through splunklib's EventWriter.
+
+Each record becomes one event: ``_time`` from the record's own event time (seconds and
+microseconds; the archive time when it has none), ``host`` the FMC, ``source`` the
+input, sourcetype ``cisco:estreamer:data`` (``cisco:estreamer:si`` for connection
+events raised by security intelligence, when chosen). splunklib's EventWriter flushes
+stdout after every event, so when ``write`` returns the events are with splunkd: the
+client bookmarks only after that (``flush``). splunkd cannot be wound back, so
+``restore`` has nothing to do; a crash between writing and bookmarking repeats at most
+one checkpoint interval of events (a clean stop repeats nothing).
+
+The EventWriter is shared with the log and status events of other threads; one lock
+keeps their XML from interleaving.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any, Callable
+
+from estreamer.errors import EStreamerError
+from estreamer.formatters.splunk_names import raw_name
+from estreamer.record import Record
+from estreamer_splunk import SOURCETYPE_DATA, SOURCETYPE_SI
+from estreamer_splunk.options import DeviceFilter
+
+#: Connection events (71) that security intelligence raised carry a non-zero
+#: ``securityIntelligenceList1`` / ``securityIntelligenceSourceDestination``
+#: (eNcore's ``sec_intel_event=Yes``).
+_SI_FIELDS = ("securityIntelligenceSourceDestination", "securityIntelligenceList1",
+              "securityIntelligenceList2")
+_SI_RECORDS = frozenset({71})
+_DOMAIN_FIELDS = ("domain", "domainUuid", "domainName")
+NO_FILTER = DeviceFilter()
+
+
+@lru_cache(maxsize=4096)
+def _time_fields(record_type: int, keys: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """The field names that hold this record's event second and microsecond."""
+    second = usecond = None
+    for key in keys:
+        name = raw_name(record_type, key)
+        if name == "event_sec" and second is None:
+            second = key
+        elif name == "event_usec" and usecond is None:
+            usecond = key
+    return second, usecond
+
+
+def event_time(record: Record) -> str | None:
+    """``"<seconds>.<microseconds>"`` of the record's event; None lets splunkd decide."""
+    fields = record.fields
+    second_key, usec_key = _time_fields(record.record_type, tuple(fields))
+    second = fields.get(second_key) if second_key else None
+    if not isinstance(second, int) or isinstance(second, bool) or second <= 0:
+        second = record.archive_timestamp or None
+        usec_key = None
+    if second is None:
+        return None
+    usec = fields.get(usec_key) if usec_key else 0
+    if not isinstance(usec, int) or not 0 <= usec < 1_000_000:
+        usec = 0
+    return f"{second}.{usec:06d}"
+
+
+def is_security_intelligence(record: Record) -> bool:
+    if record.record_type not in _SI_RECORDS:
+        return False
+    return any(record.fields.get(name) not in (None, 0, "", "0") for name in _SI_FIELDS)
+
+
+def device_candidates(record: Record) -> list[str]:
+    """Identifiers the device/domain filter matches: device id and name, domain."""
+    out = []
+    device_id = record.fields.get("deviceId")
+    if device_id is not None:
+        out.append(str(device_id))
+        name = record.computed.get("deviceName")
+        if name:
+            out.append(str(name))
+    for key in _DOMAIN_FIELDS:
+        value = record.fields.get(key)
+        if value:
+            out.append(str(value))
+    return out
+
+
+class EventWriterSink:
+    """Implements ``estreamer.outputs.Sink`` over a splunklib EventWriter."""
+
+    def __init__(self, writer: Any, formatter: Callable[[Record], str], *, stanza: str,
+                 source: str, host: Callable[[], str] | str, index: str | None,
+                 event_factory: Callable[..., Any], lock: threading.Lock,
+                 device_filter: DeviceFilter = NO_FILTER, si_sourcetype: bool = False,
+                 decorate: bool = True) -> None:
+        self.writer = writer
+        self.formatter = formatter
+        self.stanza = stanza
+        self.source = source
+        self.host = host
+        self.index = index
+        self.event_factory = event_factory
+        self.lock = lock
+        self.device_filter = device_filter
+        self.si_sourcetype = si_sourcetype
+        self.decorate = decorate
+        self.written = 0
+        self.filtered = 0
+
+    def restore(self, position: dict | None) -> None:
+        """Nothing to wind back: events handed to splunkd stay there."""
+
+    def write(self, records: Sequence[Record]) -> None:
+        events = []
+        host = self.host() if callable(self.host) else self.host
+        for record in records:
+            if not self.device_filter.allows(device_candidates(record)):
+                self.filtered += 1
+                continue
+            sourcetype = SOURCETYPE_SI if self.si_sourcetype and \
+                is_security_intelligence(record) else SOURCETYPE_DATA
+            if not self.decorate:
+                record.computed.clear()
+            events.append(self.event_factory(
+                data=self.formatter(record), time=event_time(record), host=host,
+                index=self.index, source=self.source, sourcetype=sourcetype,
+                stanza=self.stanza, unbroken=True, done=True))
+        try:
+            with self.lock:
+                for event in events:
+                    self.writer.write_event(event)
+        except (OSError, ValueError) as err:
+            # splunkd closed our stdout (it is stopping us): nothing more is delivered,
+            # and the bookmark must not move past what it received
+            raise EStreamerError(f"splunkd no longer accepts events ({err})") from err
+        self.written += len(events)
+
+    def flush(self) -> dict | None:
+        try:
+            with self.lock:
+                out = getattr(self.writer, "_out", None)
+                if out is not None:
+                    out.flush()
+        except (OSError, ValueError) as err:
+            raise EStreamerError(f"splunkd no longer accepts events ({err})") from err
+        return None
+
+    def close(self) -> None:
+        """The EventWriter is closed by splunklib's Script when the input returns."""
