@@ -88,8 +88,7 @@ def decode_record(payload: bytes | bytearray | memoryview, offset: int = -1) -> 
         raise RecordDecodeError(str(err), record_type, offset) from None
     except (struct.error, ValueError, IndexError, KeyError, UnicodeError) as err:
         raise RecordDecodeError(f"malformed body: {err}", record_type, offset) from err
-    return Record(record_type, fields, archive_timestamp=archive,
-                  block_type=state.block_type, raw=buf, offset=offset)
+    return Record(record_type, fields, archive, state.block_type, buf, offset)
 
 
 class _State:

@@ -23,7 +23,7 @@ class Record:
     __slots__ = ("archive_timestamp", "block_type", "computed", "fields", "offset",
                  "raw", "record_type")
 
-    def __init__(self, record_type: int, fields: dict[str, Any], *,
+    def __init__(self, record_type: int, fields: dict[str, Any],
                  archive_timestamp: int = 0, block_type: int | None = None,
                  raw: bytes = b"", offset: int = -1) -> None:
         self.record_type = record_type
