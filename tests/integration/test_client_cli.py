@@ -86,7 +86,13 @@ def test_kill_9_at_random_moments_loses_and_repeats_nothing(simulator, fmc_certs
     for _ in range(4):
         proc = estreamer("run", "--config", config, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.5, 1.8))
+        # Kill at a random point of the stream (not of the clock: a loaded machine may
+        # not have written anything yet after a fixed delay), then a little later still.
+        target = len(output_lines(tmp_path)) + rng.randint(1, expected // 6)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(output_lines(tmp_path)) < target:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 0.2))
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     killed_with = len(output_lines(tmp_path))
