@@ -1,8 +1,12 @@
 """Decorate and format speed on a realistic mix (run on demand: python bench/bench_format.py).
 
-Prints records/s and microseconds per record for decoration and for each formatter,
-for connection records (71, ~70% of a real stream) and for the whole mix. No
-assertions: the figures are for people to compare.
+Prints records/s and microseconds per record for decoration, for each formatter
+and for decoration + Splunk formatting together (the per-record cost the issue's
+pipeline target is about), for connection records (71, ~70% of a real stream) and
+for the whole mix. Each line is dropped once made, as a streaming sink would do.
+No assertions: the figures are for people to compare.
+
+    python bench/bench_format.py [events]
 """
 
 from __future__ import annotations
@@ -43,14 +47,32 @@ def main(n: int = 20_000) -> None:
                 cache.decorate(r)
         return run
 
+    def format_with(fmt: Callable[[Record], str], batch: list[Record]) -> Callable[[], None]:
+        def run() -> None:
+            for r in batch:
+                fmt(r)
+        return run
+
+    splunk = FORMATTERS["splunk"]
+
+    def decorate_and_format(batch: list[Record]) -> Callable[[], None]:
+        def run() -> None:
+            for r in batch:
+                r.computed = {}
+                cache.decorate(r)
+                splunk(r)
+        return run
+
     print(f"python {sys.version.split()[0]}; {len(events)} events, "
           f"{len(connections)} connection records")
     for label, batch in (("connection 71", connections), ("event mix", events)):
         per = _best(decorate(batch), len(batch))
         print(f"{label:14s} decorate      {1 / per:12,.0f} rec/s  {per * 1e6:6.2f} us/rec")
         for name, fmt in FORMATTERS.items():
-            per = _best(lambda b=batch, f=fmt: [f(r) for r in b] and None, len(batch))
+            per = _best(format_with(fmt, batch), len(batch))
             print(f"{label:14s} format {name:6s} {1 / per:12,.0f} rec/s  {per * 1e6:6.2f} us/rec")
+        per = _best(decorate_and_format(batch), len(batch))
+        print(f"{label:14s} deco + splunk {1 / per:12,.0f} rec/s  {per * 1e6:6.2f} us/rec")
 
 
 if __name__ == "__main__":

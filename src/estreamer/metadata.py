@@ -155,8 +155,11 @@ FUNCTIONS: dict[str, Callable[[int], Any]] = {
     "impact_level": C.impact_level,
     "impact_level_name": lambda flags: C.IMPACT_LEVELS[C.impact_level(flags)],
     # no bit set: nothing to name (the raw 0 is still emitted)
-    "ssl_flow_flag_names": lambda v: C.bit_names(v, C.SSL_FLOW_FLAGS) or None,
-    "ssl_flow_message_names": lambda v: C.bit_names(v, C.SSL_FLOW_MESSAGES) or None,
+    # (0 is tested first only for speed: it is the usual value, and bit_names
+    # would walk the whole table to return "")
+    "ssl_flow_flag_names": lambda v: (C.bit_names(v, C.SSL_FLOW_FLAGS) or None) if v else None,
+    "ssl_flow_message_names":
+        lambda v: (C.bit_names(v, C.SSL_FLOW_MESSAGES) or None) if v else None,
 }
 
 
@@ -430,37 +433,96 @@ def decorated_names(record_type: int) -> tuple[str, ...]:
     return tuple(names)
 
 
-# One compiled step: (getter of the key, computed name, table, fallback, part, function).
-_Step = tuple  # (getter, computed name, table, fallback, part, function)
+def _path_value(fields: dict, parts: tuple[str, ...]) -> Any:
+    """The value at a dotted path into nested blocks (None when a part is absent)."""
+    value: Any = fields
+    for part in parts:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+        if value is None:
+            return None
+    return value
 
 
-def _getter(paths: tuple[str, ...]) -> Callable[[dict], Any]:
-    """A function fields -> key (None when a field is absent), built once per decoration."""
-    if len(paths) == 1 and "." not in paths[0]:
-        key = paths[0]
-        return lambda fields: fields.get(key)
+class _Source(NamedTuple):
+    """A record type's decorations as Python source, compiled once per process."""
 
-    split = [p.split(".") for p in paths]
+    text: str                   # the generated source (for reading and debugging)
+    code: Any                   # its code object, defining ``decorate(F, C)``
+    tables: tuple[str, ...]     # cache tables bound to T0, T1, ... in the generated code
+    fallbacks: tuple[str, ...]  # FALLBACKS tables bound to B0, B1, ...
+    functions: tuple[str, ...]  # FUNCTIONS entries bound to FN0, FN1, ...
 
-    def one(fields: dict, parts: list[str]) -> Any:
-        value: Any = fields
-        for part in parts:
-            if not isinstance(value, dict):
-                return None
-            value = value.get(part)
-            if value is None:
-                return None
-        return value
 
-    if len(split) == 1:
-        only = split[0]
-        return lambda fields: one(fields, only)
+_sources: dict[int, _Source] = {}
 
-    def composite(fields: dict) -> Any:
-        values = tuple(one(fields, parts) for parts in split)
-        return None if None in values else values
 
-    return composite
+def _source(record_type: int) -> _Source:
+    """Straight-line code for the decorations of ``record_type``.
+
+    Decoration runs for every event, and a connection record has ~50
+    decorations: walking a list of steps costs an interpreter round trip and a
+    few Python calls per step. Like :mod:`estreamer.fastpath`, each record type
+    becomes one generated function instead: every field is read once into a
+    local, then each decoration is a dict lookup (plus the static fallback
+    table) and a store, with the tables bound as globals of the function.
+    The generated statements follow :data:`DECORATIONS` in order and do what
+    the step-by-step reading of a ``Deco`` says: no key (a field absent) -> no
+    name; table first, then ``FALLBACKS``; then ``part`` of a dict value;
+    ``fn:`` tables call the function and keep a non-None result.
+    """
+    cached = _sources.get(record_type)
+    if cached is not None:
+        return cached
+    lines = ["def decorate(F, C):", "    get = F.get"]
+    reads: dict[str, str] = {}      # field path -> local holding its value
+    tables: list[str] = []
+    fallbacks: list[str] = []
+    functions: list[str] = []
+
+    def read(path: str) -> str:
+        var = reads.get(path)
+        if var is None:
+            var = reads[path] = f"v{len(reads)}"
+            if "." in path:
+                lines.append(f"    {var} = _path_value(F, {tuple(path.split('.'))!r})")
+            else:
+                lines.append(f"    {var} = get({path!r})")
+        return var
+
+    def bound(names: list[str], name: str, prefix: str) -> str:
+        if name not in names:
+            names.append(name)
+        return f"{prefix}{names.index(name)}"
+
+    for deco in DECORATIONS.get(record_type, _DEVICE):
+        variables = [read(path) for path in deco.fields]
+        lines.append(f"    # {' + '.join(deco.fields)} -> {deco.name} ({deco.table})")
+        lines.append("    if " + " and ".join(f"{v} is not None" for v in variables) + ":")
+        key = variables[0]
+        if len(variables) > 1:
+            key = "k"
+            lines.append(f"        k = ({', '.join(variables)})")
+        if deco.table.startswith("fn:"):
+            lines.append(f"        n = {bound(functions, deco.table[3:], 'FN')}({key})")
+        else:
+            lines.append(f"        n = {bound(tables, deco.table, 'T')}.get({key})")
+            if deco.table in FALLBACKS:
+                lines.append("        if n is None:")
+                lines.append(f"            n = {bound(fallbacks, deco.table, 'B')}.get({key})")
+            if deco.part is not None:
+                lines.append("        if n is not None:")
+                lines.append(f"            n = n.get({deco.part!r})")
+        lines.append("        if n is not None:")
+        lines.append(f"            C[{deco.name!r}] = n")
+    if len(lines) == 2:
+        lines.append("    return")
+    text = "\n".join(lines) + "\n"
+    code = compile(text, f"<decorate {record_type}>", "exec")
+    cached = _sources[record_type] = _Source(text, code, tuple(tables), tuple(fallbacks),
+                                             tuple(functions))
+    return cached
 
 
 class MetadataCache:
@@ -472,7 +534,7 @@ class MetadataCache:
 
     def __init__(self) -> None:
         self._tables: dict[str, dict[Key, Any]] = {}
-        self._plans: dict[int, tuple[_Step, ...]] = {}
+        self._plans: dict[int, Callable[[dict, dict], None]] = {}
 
     # --- storing --------------------------------------------------------
     def table(self, name: str) -> dict[Key, Any]:
@@ -526,19 +588,15 @@ class MetadataCache:
         return sum(len(t) for t in self._tables.values())
 
     # --- decoration -----------------------------------------------------
-    def _plan(self, record_type: int) -> tuple[_Step, ...]:
-        steps = []
-        for deco in DECORATIONS.get(record_type, _DEVICE):
-            func = None
-            if deco.table.startswith("fn:"):
-                func = FUNCTIONS[deco.table[3:]]
-                table: dict = {}
-                fallback = None
-            else:
-                table = self.table(deco.table)
-                fallback = FALLBACKS.get(deco.table)
-            steps.append((_getter(deco.fields), deco.name, table, fallback, deco.part, func))
-        plan = tuple(steps)
+    def _plan(self, record_type: int) -> Callable[[dict, dict], None]:
+        """The generated decorator of ``record_type``, bound to this cache's live tables."""
+        source = _source(record_type)
+        env: dict[str, Any] = {"_path_value": _path_value}
+        env.update((f"T{i}", self.table(name)) for i, name in enumerate(source.tables))
+        env.update((f"B{i}", FALLBACKS[name]) for i, name in enumerate(source.fallbacks))
+        env.update((f"FN{i}", FUNCTIONS[name]) for i, name in enumerate(source.functions))
+        exec(source.code, env)
+        plan: Callable[[dict, dict], None] = env["decorate"]
         self._plans[record_type] = plan
         return plan
 
@@ -547,29 +605,7 @@ class MetadataCache:
         plan = self._plans.get(record.record_type)
         if plan is None:
             plan = self._plan(record.record_type)
-        fields = record.fields
-        computed = record.computed
-        for get, name, table, fallback, part, func in plan:
-            key = get(fields)
-            if key is None:
-                continue
-            if func is not None:
-                derived = func(key)
-                if derived is not None:
-                    computed[name] = derived
-                continue
-            value = table.get(key)
-            if value is None:
-                if fallback is None:
-                    continue
-                value = fallback.get(key)
-                if value is None:
-                    continue
-            if part is not None:
-                value = value.get(part)
-                if value is None:
-                    continue
-            computed[name] = value
+        plan(record.fields, record.computed)
         return record
 
     # --- persistence ----------------------------------------------------

@@ -13,9 +13,10 @@ value is wrapped in double quotes when it is empty or contains white space,
 ``\\\\``, ``"`` -> ``\\"``, newline -> ``\\n``, CR -> ``\\r``, tab -> ``\\t`` and
 any other control character -> ``\\xNN``. Binary values arrive as hex (B9).
 
-Speed: the per-record work is one ``itemgetter`` call and one ``str.format`` on a
-template compiled once per (record type, block type, field count); only string
-values go through the quoting check.
+Speed: the per-record work is one ``itemgetter`` call and one ``%`` on a template
+compiled once per (record type, block type, field count); only text values that
+are not addresses/UUIDs/MACs/hex go through the quoting check, and that check
+is memoised (:data:`_QUOTED`), as are the decorated ``name=value`` pairs.
 """
 
 from __future__ import annotations
@@ -71,14 +72,40 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+# Memoised quoting. The same texts recur in every event (empty strings, "::",
+# URLs, host names, and above all the decorated names), so each text is checked
+# and quoted once; later a dict hit replaces the regex and the call. The memos
+# are cleared when they grow past the limit, which bounds their memory when
+# texts do not recur (URLs, user agents).
+_MEMO_LIMIT = 1 << 14
+
+#: raw text -> its KV value (bare or quoted); keys are only ever ``str``
+_QUOTED: dict[str, str] = {}
+
+
+def _text(value: Any) -> str:
+    """KV text of a value at a text position of a line (fills the memo for ``str``)."""
+    if type(value) is not str:
+        return _value_text(value)
+    if len(_QUOTED) >= _MEMO_LIMIT:
+        _QUOTED.clear()
+    text = _QUOTED[value] = quote(value)
+    return text
+
+
+#: Splunk name -> {computed value -> "name=value"}, shared by all record types.
+#: Only ``str`` and ``int`` values are stored (see :func:`_computed_slow`).
+_PAIRS: dict[str, dict[Any, str]] = {}
+
+
 class _Plan(NamedTuple):
-    getter: Callable[[dict], Any]   # fields -> tuple of the top-level scalar values
-    template: str                   # "rec_type=71 event_sec={} a={} ..."
-    strings: tuple[int, ...]        # positions whose values are text (quoting check)
+    # render(fields, rest) -> the whole line; rest is " " + nested and computed
+    # pairs (or ""). Raises KeyError when ``fields`` lacks a key of the plan.
+    render: Callable[[dict, str], str]
     nested: tuple[tuple[str, tuple[str, ...]], ...]  # (name, path) of nested values
-    computed: dict[str, str]        # computed key -> Splunk name
-    tail: str                       # " rec_type_desc=... rec_type_category=... ..."
-    width: int                      # number of top-level keys covered
+    pairs: dict[str, dict[Any, str]]  # computed key -> its memo in _PAIRS
+    names: dict[str, str]             # computed key -> Splunk name
+    source: str                       # the generated code (for reading and debugging)
 
 
 _TIME_NAME = "event_sec"
@@ -103,6 +130,15 @@ def _tail(record_type: int) -> str:
 
 
 def _build(record: Record) -> _Plan:
+    """The plan for records shaped like ``record`` (same keys, same value types).
+
+    The line is one ``%`` template (``"rec_type=71 event_sec=%s ..."``, the
+    fastest of str.format, f-strings and %% for ~120 values), filled by a
+    generated function: one ``itemgetter`` call unpacked into locals, then
+    each value as it is (int, or text that never needs quotes: addresses,
+    UUIDs, MACs, hex by catalogue type), or through the quoting memo (other
+    text), or through :func:`_value_text` (lists and other types).
+    """
     rt = record.record_type
     top: list[tuple[str, str, Any]] = []       # (key, name, value) of top-level scalars
     nested: list[tuple[str, tuple[str, ...]]] = []
@@ -117,27 +153,35 @@ def _build(record: Record) -> _Plan:
             top.append((key, name, value))
     # event_sec comes right after rec_type (eNcore's order; Splunk's TIME_PREFIX).
     top.sort(key=lambda entry: entry[1] != _TIME_NAME)
-    keys = tuple(entry[0] for entry in top)
-    getter: Callable[[dict], Any]
-    if len(keys) == 1:
-        single = keys[0]
-
-        def getter(fields: dict) -> Any:
-            return (fields[single],)
-    elif keys:
-        getter = itemgetter(*keys)
-    else:
-        def getter(fields: dict) -> Any:
-            return ()
-    # Lists and other non-int values take the quoting path too; addresses, UUIDs,
-    # MACs and hex (by catalogue type) never need quotes and skip the check.
     safe = safe_text_fields(rt)
-    strings = tuple(i for i, (key, _, value) in enumerate(top)
-                    if type(value) is not int and not (key in safe and type(value) is str))
-    template = f"rec_type={rt}" + "".join(
-        f" {name}={{}}" for _, name, _ in top)
-    return _Plan(getter, template, strings, tuple(nested), computed_names(rt), _tail(rt),
-                 len(record.fields))
+    args = []
+    for i, (key, _, value) in enumerate(top):
+        if type(value) is int or (key in safe and type(value) is str):
+            args.append(f"v{i}")
+        elif type(value) is str:
+            # a hit costs one dict lookup; a quoted or bare text is never empty
+            args.append(f"(quoted(v{i}) or text(v{i}))")
+        else:
+            args.append(f"value_text(v{i})")
+    args.append("rest")
+    template = (f"rec_type={rt}" + "".join(f" {name}=%s" for _, name, _ in top)
+                + "%s" + _tail(rt).replace("%", "%%"))
+    lines = ["def render(F, rest):"]
+    if len(top) == 1:
+        lines.append(f"    v0 = F[{top[0][0]!r}]")
+    elif top:
+        lines.append(f"    {', '.join(f'v{i}' for i in range(len(top)))}, = get(F)")
+    lines.append(f"    return TEMPLATE % ({', '.join(args)},)")
+    source = "\n".join(lines) + "\n"
+    env: dict[str, Any] = {"TEMPLATE": template, "quoted": _QUOTED.get, "text": _text,
+                           "value_text": _value_text}
+    if len(top) > 1:
+        env["get"] = itemgetter(*(key for key, _, _ in top))
+    # the file name tells the layouts apart in tracebacks and profiles
+    exec(compile(source, f"<splunk {rt}/{record.block_type}>", "exec"), env)
+    names = computed_names(rt)
+    pairs = {key: _PAIRS.setdefault(name, {}) for key, name in names.items()}
+    return _Plan(env["render"], tuple(nested), pairs, names, source)
 
 
 _plans: dict[tuple[int, Any, int], _Plan] = {}
@@ -152,50 +196,68 @@ def _get_path(fields: dict, path: tuple[str, ...]) -> Any:
     return value
 
 
+def _computed_slow(plan: _Plan, computed: dict[str, Any]) -> str:
+    """The decorated pairs of a line (" a=b c=d" or ""), filling the memos.
+
+    Keys the record type does not emit and None values are left out. A memo
+    keeps only ``str`` and ``int`` (and bool, which renders like the equal
+    int) values: no other type can equal one of them and render differently.
+    """
+    out = []
+    for key, value in computed.items():
+        memo = plan.pairs.get(key)
+        if memo is None or value is None:
+            continue
+        if type(value) is str:
+            text = f"{plan.names[key]}={quote(value)}"
+        else:
+            text = f"{plan.names[key]}={_value_text(value)}"
+        if type(value) in (str, int, bool):
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[value] = text
+        out.append(text)
+    return " " + " ".join(out) if out else ""
+
+
+def _rest(plan: _Plan, record: Record) -> str:
+    """The nested and decorated pairs of a line: " a=b c=d" or ""."""
+    rest = ""
+    if plan.nested:
+        fields = record.fields
+        for name, path in plan.nested:
+            value = _get_path(fields, path)
+            if value is not None:
+                rest += f" {name}={_value_text(value)}"
+    computed = record.computed
+    if computed:
+        pairs = plan.pairs
+        try:
+            # Every pair already seen: one comprehension of dict hits. A key or
+            # value not in the memos (new name, key not emitted, None value,
+            # unhashable value) raises and takes the slow path once.
+            rest += " " + " ".join([pairs[key][value] for key, value in computed.items()])
+        except (KeyError, TypeError):
+            rest += _computed_slow(plan, computed)
+    return rest
+
+
 def format_splunk(record: Record) -> str:
     """One Splunk key=value line for ``record`` (no trailing newline)."""
     fields = record.fields
     plan_key = (record.record_type, record.block_type, len(fields))
     plan = _plans.get(plan_key)
-    values: Any = None
-    if plan is not None:
-        try:
-            values = plan.getter(fields)
-        except KeyError:
-            plan = None  # same shape key, different field set: rebuild below
     if plan is None:
         plan = _plans[plan_key] = _build(record)
-        values = plan.getter(fields)
-    if plan.strings:
-        values = list(values)
-        for i in plan.strings:
-            value = values[i]
-            if type(value) is str:
-                if not value or _NEEDS_QUOTES.search(value) is not None:
-                    values[i] = quote(value)
-            else:
-                values[i] = _value_text(value)
-    line = plan.template.format(*values)
-    parts = [line]
-    for name, path in plan.nested:
-        value = _get_path(fields, path)
-        if value is not None:
-            parts.append(f"{name}={_value_text(value)}")
-    if record.computed:
-        names = plan.computed
-        for key, value in record.computed.items():
-            cname = names.get(key)
-            if cname is None or value is None:
-                continue
-            if type(value) is str:
-                if not value or _NEEDS_QUOTES.search(value) is not None:
-                    value = quote(value)
-                parts.append(f"{cname}={value}")
-            else:
-                parts.append(f"{cname}={_value_text(value)}")
-    if len(parts) == 1:
-        return line + plan.tail
-    return " ".join(parts) + plan.tail
+    try:
+        return plan.render(fields, _rest(plan, record))
+    except KeyError:
+        # same shape key, different field set: rebuild the plan for this shape
+        plan = _plans[plan_key] = _build(record)
+    except TypeError:
+        # an unhashable value where the plan saw text: format with a plan of its own
+        plan = _build(record)
+    return plan.render(fields, _rest(plan, record))
 
 
 def field_names_for(record_type: int) -> frozenset[str]:
