@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from estreamer import config
+from estreamer.catalogue import RECORDS
 from estreamer.errors import ConfigurationError
 
 # eNcore's shipped configuration as printed in TAC note 215631 (comments included)
@@ -152,28 +153,18 @@ def test_password_from_env_or_refused_without_terminal():
     assert "s3" not in str(info.value)
 
 
-def _catalogue_groups():
-    for base in (Path(__file__).resolve().parents[2] / "shared", Path("/work/shared")):
-        path = base / "estreamer" / "records.yaml"
-        if path.exists():
-            yaml = pytest.importorskip("yaml")
-            return yaml.safe_load(path.read_text())["records"]
-    pytest.skip("records.yaml not available")
-    return None
-
-
 def test_groups_cover_the_catalogue_like_encore():
     """Every record eNcore grouped stays in that group; every other record is routed."""
     mapping = {"PACKET": "packets", "INTRUSION": "intrusion", "CONNECTION": "connections",
                "RNA": "rna", "RUA": "rua", "VPN": "writeVPN", "FILE_MALWARE": "core",
                "METADATA": "metadata"}
-    records = _catalogue_groups()
     every = set().union(*config.RECORD_GROUPS.values())
-    for record in records:
-        assert record["type"] in every, record["type"]
-        for group in record.get("encoreGroups") or []:
+    for record in RECORDS.values():
+        assert record.record_type in every, record.record_type
+        for group in record.encore_groups:
             if group in mapping:
-                assert record["type"] in config.RECORD_GROUPS[mapping[group]], record["type"]
+                assert record.record_type in config.RECORD_GROUPS[mapping[group]], \
+                    record.record_type
 
 
 def test_shipped_example_loads_without_warnings(caplog):

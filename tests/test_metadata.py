@@ -12,7 +12,6 @@ from estreamer.errors import ConfigurationError
 from estreamer.metadata import DECORATIONS, STORES, MetadataCache
 from estreamer.record import Record
 
-RECORDS_YAML = Path("/work/shared/estreamer/records.yaml")
 ZONE = "5d6d2a2e-0000-4000-8000-000000000001"
 POLICY = "0c0ffee0-0000-4000-8000-000000000001"
 
@@ -158,46 +157,43 @@ def test_load_missing_file_is_empty_and_garbage_is_a_clear_error(tmp_path: Path)
         MetadataCache.load(bad)
 
 
-def _catalogue_paths() -> tuple[dict[int, set[str]], dict[int, dict]]:
-    yaml = pytest.importorskip("yaml")
-    if not RECORDS_YAML.exists():
-        pytest.skip("records.yaml not available")
-    doc = yaml.safe_load(RECORDS_YAML.read_text())
-    blocks = {b["key"]: b for b in doc["blocks"]}
-    header = [f["name"] for f in doc["discoveryEventHeader"]["fields"]]
+def _catalogue_paths() -> dict[int, set[str]]:
+    """Every field path each record type can have, from the generated catalogue."""
+    from estreamer.catalogue import BLOCK, BLOCKS, DISCOVERY, DISCOVERY_HEADER, RECORDS
 
-    def walk(items: list, prefix: str, by_type: dict, out: set[str]) -> None:
-        for item in items:
-            if "part" in item:
+    header = [*DISCOVERY_HEADER[0].names, "ipv6Address"]
+
+    def walk(steps: tuple, prefix: str, by_type: dict[int, str], out: set[str]) -> None:
+        for step in steps:
+            if step.kind == DISCOVERY:
                 out.update(prefix + name for name in header)
-            elif item.get("type") == "block":
-                inner = prefix + item["name"] + "." if item.get("name") else prefix
-                keys = [v["of"] for v in by_type.values()] if item["of"] == "auto" \
-                    else [item["of"]]
+            elif step.kind == BLOCK:
+                inner = prefix + step.name + "." if step.name else prefix
+                keys = list(by_type.values()) if step.of == "auto" else [step.of]
                 for key in keys:
-                    if key in blocks:
-                        walk(blocks[key]["fields"], inner, {}, out)
+                    walk(BLOCKS[key].steps, inner, {}, out)
+            elif step.names:
+                out.update(prefix + name for name in step.names)
             else:
-                out.add(prefix + item["name"])
+                out.add(prefix + step.name)
 
     paths: dict[int, set[str]] = {}
-    records = {r["type"]: r for r in doc["records"]}
-    for rt, record in records.items():
+    for rt, record in RECORDS.items():
         out: set[str] = set()
-        walk(record["body"], "", (record.get("bodyByBlockType") or {}).get("map", {}), out)
+        walk(record.steps, "", record.by_block_type, out)
         paths[rt] = out
-    return paths, records
+    return paths
 
 
 def test_every_decoration_field_exists_in_the_catalogue() -> None:
-    paths, _ = _catalogue_paths()
+    paths = _catalogue_paths()
     missing = [(rt, field) for rt, decos in DECORATIONS.items() for deco in decos
                for field in deco.fields if field not in paths[rt]]
     assert missing == []
 
 
 def test_every_stored_field_exists_in_the_catalogue() -> None:
-    paths, _ = _catalogue_paths()
+    paths = _catalogue_paths()
     missing = []
     for rt, stores in STORES.items():
         for store in stores:
@@ -207,16 +203,9 @@ def test_every_stored_field_exists_in_the_catalogue() -> None:
     assert missing == []
 
 
-def test_static_discovery_names_match_the_catalogue() -> None:
-    yaml = pytest.importorskip("yaml")
-    if not RECORDS_YAML.exists():
-        pytest.skip("records.yaml not available")
-    doc = yaml.safe_load(RECORDS_YAML.read_text())
-    expected = {(int(t), int(s)): name for t, entry in doc["discoveryEventTypes"].items()
-                if t != "note" for s, name in entry["subtypes"].items()}
-    assert expected == constants.DISCOVERY_EVENT_NAMES
-    tables = doc["decorationTables"]
-    assert {**tables["blocked"]["values358"], **tables["blocked"]["added5211"]} == constants.BLOCKED
-    assert tables["blockedReasonId"]["values"] == constants.BLOCKED_REASONS
-    assert tables["userAuthTypes"]["values"] == constants.USER_AUTH_TYPES
-    assert tables["vpnTypes"]["values"] == constants.VPN_TYPES
+def test_static_tables_carry_encore_spellings() -> None:
+    # Splunk searches match these texts, typos included (records.yaml decorationTables).
+    assert constants.DISCOVERY_EVENT_NAMES[(1000, 7)] == "New Client Applicastion"
+    assert constants.BLOCKED[14] == "Would be Rewritten"
+    assert constants.USER_AUTH_TYPES[2] == "Captive Portal Successfull Authenication"
+    assert constants.VPN_TYPES[3] == "AnyConnect SSL"

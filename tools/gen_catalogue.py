@@ -25,9 +25,22 @@ TARGET = ROOT / "src" / "estreamer" / "data" / "catalogue.json"
 # `bytes` fields are text unless listed here (raw captured frames; eNcore bug B9).
 BINARY_BYTES = {"packetData"}
 
+# Where records.yaml is wrong, the correction and why (reported in the issue notes).
+TYPE_CORRECTIONS = {
+    # s1.156 (correlation event 112): the legacy IPv4 source/destination words are
+    # addresses (records.yaml's own note says so) but typed u32, which printed them
+    # as integers; same width, so the layout does not move.
+    ("s1.156", "sourceIp"): "ipv4",
+    ("s1.156", "destinationIp"): "ipv4",
+}
 
-def _field(f: dict[str, Any]) -> list[Any]:
-    entry: list[Any] = [f["name"], f["type"]]
+# records.yaml decorationTables that the metadata decoration uses as static tables.
+DECORATION_TABLES = ("blocked", "blockedReasonId", "dispositions", "extraDataTypes",
+                     "userAuthTypes", "userProtocols", "vpnTypes")
+
+
+def _field(f: dict[str, Any], block: str | None = None) -> list[Any]:
+    entry: list[Any] = [f["name"], TYPE_CORRECTIONS.get((block, f["name"]), f["type"])]
     opts: dict[str, Any] = {}
     if "of" in f:
         opts["of"] = f["of"]
@@ -59,13 +72,14 @@ def build(doc: dict[str, Any]) -> dict[str, Any]:
             "blockType": b.get("blockType"),
             "header": b.get("header", True),
             "label": b["label"],
-            "fields": [_field(f) for f in b["fields"]],
+            "fields": [_field(f, b["key"]) for f in b["fields"]],
         }
     records: dict[str, Any] = {}
     for r in doc["records"]:
         entry: dict[str, Any] = {
             "name": r["name"],
             "category": r["category"],
+            "encoreGroups": r["encoreGroups"],
             "body": [_body_item(i) for i in r["body"]],
         }
         bbt = r.get("bodyByBlockType")
@@ -77,7 +91,13 @@ def build(doc: dict[str, Any]) -> dict[str, Any]:
         str(k): {"kind": v["kind"], "subtypes": {str(s): n for s, n in v["subtypes"].items()}}
         for k, v in doc["discoveryEventTypes"].items() if isinstance(k, int)
     }
+    tables = {}
+    for name in DECORATION_TABLES:
+        t = doc["decorationTables"][name]
+        values = {**t.get("values358", {}), **t.get("added5211", {}), **t.get("values", {})}
+        tables[name] = {str(k): v for k, v in values.items()}
     return {
+        "decorationTables": tables,
         "generatedFrom": f"shared/estreamer/records.yaml schemaVersion {doc['schemaVersion']}",
         "discoveryEventHeader": [_field(f) for f in dh],
         "discoveryEventTypes": types,

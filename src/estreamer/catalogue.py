@@ -77,6 +77,8 @@ class RecordLayout(NamedTuple):
     category: str
     steps: tuple[Step, ...]
     by_block_type: dict[int, str]
+    #: eNcore's output groups of the record (records.yaml encoreGroups)
+    encore_groups: tuple[str, ...] = ()
 
 
 def _compile(fields: list[list[Any]]) -> tuple[Step, ...]:
@@ -127,7 +129,7 @@ def _compile(fields: list[list[Any]]) -> tuple[Step, ...]:
 
 
 def _load() -> tuple[dict[str, Layout], dict[int, RecordLayout], tuple[Step, ...],
-                     dict[str, Any]]:
+                     dict[str, Any], dict[str, dict[int, str]]]:
     path = Path(__file__).with_name("data") / "catalogue.json"
     doc = json.loads(path.read_text(encoding="utf-8"))
     blocks = {
@@ -138,6 +140,7 @@ def _load() -> tuple[dict[str, Layout], dict[int, RecordLayout], tuple[Step, ...
         int(rt): RecordLayout(
             int(rt), r["name"], r["category"], _compile(r["body"]),
             {int(k): v for k, v in r.get("byBlockType", {}).items()},
+            tuple(r["encoreGroups"]),
         )
         for rt, r in doc["records"].items()
     }
@@ -145,10 +148,12 @@ def _load() -> tuple[dict[str, Layout], dict[int, RecordLayout], tuple[Step, ...
     # The IPv6 address is present only when hasIpv6 == 1; the decoder handles it.
     assert dh[-1][0] == "ipv6Address", dh[-1]
     header = _compile(dh[:-1])
-    return blocks, records, header, doc["discoveryEventTypes"]
+    tables = {name: {int(k): v for k, v in t.items()}
+              for name, t in doc["decorationTables"].items()}
+    return blocks, records, header, doc["discoveryEventTypes"], tables
 
 
-BLOCKS, RECORDS, DISCOVERY_HEADER, DISCOVERY_EVENT_TYPES = _load()
+BLOCKS, RECORDS, DISCOVERY_HEADER, DISCOVERY_EVENT_TYPES, DECORATION_TABLES = _load()
 
 #: the discovery event header without its optional IPv6 address (40 bytes)
 DISCOVERY_FIXED: Step = DISCOVERY_HEADER[0]

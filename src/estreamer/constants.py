@@ -12,10 +12,14 @@ Sources (facts only, wording ours where wording is not the fact itself):
   user protocols, extra-data types, discovery event names; eNcore's spellings
   kept because Splunk searches match on them).
 
-Every table is a plain ``dict`` so decoration is one ``dict.get``.
+Every table is a plain ``dict`` so decoration is one ``dict.get``. The tables that
+``records.yaml`` holds come from the generated catalogue, not from a second copy here.
 """
 
 from __future__ import annotations
+
+from .catalogue import DECORATION_TABLES as _TABLES
+from .catalogue import DISCOVERY_EVENT_TYPES
 
 # --- IANA Assigned Internet Protocol Numbers (keyword column) ---------------
 IP_PROTOCOLS: dict[int, str] = {
@@ -46,24 +50,11 @@ IP_PROTOCOLS: dict[int, str] = {
 
 # --- intrusion / correlation ------------------------------------------------
 #: ``blocked`` of 400 and 112: 0-2 from the Integration Guide, 3-14 added by eNcore 5.2.11
-#: for FMC 7.2 (records.yaml decorationTables.blocked; 10 and 12 share a text there).
-BLOCKED: dict[int, str] = {
-    0: "No", 1: "Yes", 2: "Would", 3: "Partially Dropped", 4: "Block",
-    5: "Would be Blocked", 6: "Partial Block", 7: "Drop", 8: "Would Drop", 9: "Reject",
-    10: "Would be Rejected", 11: "Rejected", 12: "Would be Rejected", 13: "Rewrite",
-    14: "Would be Rewritten",
-}
+#: for FMC 7.2 (records.yaml decorationTables, through the generated catalogue).
+BLOCKED: dict[int, str] = _TABLES["blocked"]
 
-#: ``blockedReasonId`` of intrusion blocks s2.81/s2.85 (records.yaml decorationTables).
-BLOCKED_REASONS: dict[int, str] = {
-    1: "Interface in Passive or Tap mode",
-    2: 'Intrusion Policy in "Detection" Inspection Mode',
-    3: 'Network Analysis Policy in "Detection" Inspection Mode',
-    4: "Connection Timed Out",
-    5: "Connection Closed (0x01)",
-    6: "Connection Closed (0x02)",
-    7: "Connection Closed (0x04)",
-}
+#: ``blockedReasonId`` of intrusion blocks s2.81/s2.85.
+BLOCKED_REASONS: dict[int, str] = _TABLES["blockedReasonId"]
 
 #: Impact level (derived from the impact-flag mask, PROTOCOL.md 7.4) -> colour name.
 IMPACT_LEVELS: dict[int, str] = {
@@ -110,10 +101,8 @@ FILE_ACTIONS: dict[int, str] = {
     10: "Archive Block (Encrypted)", 11: "Archive Block (Failed To Inspect)",
 }
 
-#: file dispositions (records.yaml decorationTables.dispositions); record 517 adds to it.
-FILE_DISPOSITIONS: dict[int, str] = {
-    0: "N/A", 1: "Clean", 2: "Unknown", 3: "Malware", 4: "Unavailable", 5: "Custom signature",
-}
+#: file dispositions; record 517 adds to it.
+FILE_DISPOSITIONS: dict[int, str] = _TABLES["dispositions"]
 
 #: ``localMalwareAnalysisStatus`` of file events.
 MALWARE_ANALYSIS_STATUS: dict[int, str] = {
@@ -123,30 +112,16 @@ MALWARE_ANALYSIS_STATUS: dict[int, str] = {
 
 # --- users and VPN ----------------------------------------------------------
 #: ``authType`` of s1.167 (eNcore spellings kept, Splunk searches match them).
-USER_AUTH_TYPES: dict[int, str] = {
-    0: "No Authorization Required",
-    1: "Passive Authentication, AD Agent, or ISE Session",
-    2: "Captive Portal Successfull Authenication",
-    3: "Captive Portal Guest Authenication",
-    4: "Captive Portal Failed Authenication",
-    5: "VPN Authorized Authenication",
-}
+USER_AUTH_TYPES: dict[int, str] = _TABLES["userAuthTypes"]
 
 #: ``vpnType`` of s1.166 (5 and 6 share a text in eNcore).
-VPN_TYPES: dict[int, str] = {
-    0: "Unknown", 1: "Cisco IKEv1 Client", 2: "AnyConnect IKEv1 Client", 3: "AnyConnect SSL",
-    4: "WebVPN Clientless", 5: "Site to Site IKEv2", 6: "Site to Site IKEv2",
-    7: "Generic IKEv2 RA Client",
-}
+VPN_TYPES: dict[int, str] = _TABLES["vpnTypes"]
 
 #: ``protocol`` of user records (62, 98, s1.155, s1.167): FMC application ids of login protocols.
-USER_PROTOCOLS: dict[int, str] = {
-    165: "FTP", 426: "SIP", 547: "AOL Instant Messenger", 683: "IMAP", 710: "LDAP",
-    767: "NTP", 773: "Oracle Database", 788: "POP3", 1755: "MDNS",
-}
+USER_PROTOCOLS: dict[int, str] = _TABLES["userProtocols"]
 
 #: intrusion extra-data ``type`` (record 110); record 111 metadata is authoritative.
-EXTRA_DATA_TYPES: dict[int, str] = {2: "XFF Client (Ipv6)", 9: "HTTP URI"}
+EXTRA_DATA_TYPES: dict[int, str] = _TABLES["extraDataTypes"]
 
 # --- SSL/TLS ----------------------------------------------------------------
 SSL_ACTIONS: dict[int, str] = {
@@ -298,51 +273,13 @@ TLS_CIPHER_SUITES: dict[int, str] = _tls_suites()
 
 # --- discovery event types (records.yaml discoveryEventTypes) ---------------
 DISCOVERY_EVENT_KINDS: dict[int, str] = {
-    1000: "new", 1001: "change", 1002: "userInput", 1003: "flow",
-    1004: "userActivity (RUA)", 1008: "ioc",
+    int(event_type): entry["kind"] for event_type, entry in DISCOVERY_EVENT_TYPES.items()
 }
 
-_DISCOVERY_SUBTYPES: dict[int, tuple[tuple[int, str], ...]] = {
-    1000: ((1, "New Host"), (2, "New TCP Service"), (3, "New Network Protocol"),
-           (4, "New Transport Protocol"), (5, "New IP to IP traffic"), (6, "New UDP Service"),
-           (7, "New Client Applicastion"), (8, "New OS Fingerprint")),
-    1001: ((1, "Host IP Address Changed"), (2, "OS Information Update"),
-           (3, "Host IP Address Reused"), (4, "Vulnerability Changed"), (5, "Hops Change"),
-           (6, "TCP Service Information Update"), (7, "Host Timeout"), (8, "TCP Port Closed"),
-           (9, "UDP Port Closed"), (10, "UDP Service Information Update"),
-           (11, "TCP Port Timeout"), (12, "UDP Port Timeout"), (13, "MAC Information Change"),
-           (14, "Additional MAC Detected"), (15, "Host Last Seen"),
-           (16, "Host Identified as Router or Bridge"), (17, "Flow Statistics"),
-           (18, "VLAN Tag Information Update"), (19, "Host Deleted: Limit Reached"),
-           (20, "Client Application Timeout"), (21, "NetBIOS Name Change"),
-           (22, "NetBIOS Domain Change"), (23, "Host Dropped: Host Limit Reached"),
-           (24, "Banner Update"), (25, "TCP Service Confidence Update"),
-           (26, "UDP Service Confidence Update"), (27, "OS Confidence Update"),
-           (28, "DHCP Information"), (29, "Identity Conflict"), (30, "Identity Timeout"),
-           (31, "Secondary Host Update"), (32, "Client Application Update")),
-    1002: ((1, "Valid Vulnerabilities"), (2, "Invalid Vulnerabilities"), (3, "Delete Address"),
-           (4, "Delete Service"), (5, "Set Host Criticality"), (6, "Host Attribute Add"),
-           (7, "Host Attribute Update"), (8, "Host Attribute Delete"),
-           (9, "Host Attribute Set Value"), (10, "Host Attribute Delete Value"),
-           (11, "Add Scan Result"), (12, "Set Vulnerability Impact Qualification"),
-           (13, "User Policy Control"), (14, "Delete Protocol"),
-           (15, "Delete Client Application"), (16, "Set Operating System Definition"),
-           (17, "Account Seen"), (18, "Account Update"), (19, "Set Service Definition"),
-           (20, "Delete Host/Network"), (21, "Delete Service"),
-           (22, "Vulnerability Set Valid"), (23, "Vulnerability Set Invalid"),
-           (24, "Set Host Criticality"), (25, "Host Attribute Set Value"),
-           (26, "Host Attribute Delete Value"), (27, "Add Host"), (28, "Add Service"),
-           (29, "Add Client Application"), (30, "Add Protocol"), (31, "Reload App"),
-           (32, "Account Delete"), (45, "IOC Delete"), (46, "IOC Invalid")),
-    1003: ((1, "Flow Statistics"), (2, "Flow Chunk")),
-    1004: ((1, "User Information"), (2, "User Login Information"),
-           (3, "Delete User Identity"), (4, "User Identity Dropped: User Limit Reached")),
-    1008: ((1, "IOC Set"),),
-}
 
 #: (eventType, eventSubtype) -> display name, as eNcore names them.
 DISCOVERY_EVENT_NAMES: dict[tuple[int, int], str] = {
-    (event_type, subtype): name
-    for event_type, pairs in _DISCOVERY_SUBTYPES.items()
-    for subtype, name in pairs
+    (int(event_type), int(subtype)): name
+    for event_type, entry in DISCOVERY_EVENT_TYPES.items()
+    for subtype, name in entry["subtypes"].items()
 }
