@@ -24,11 +24,11 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from estreamer.durable import atomic_write
 from estreamer.errors import BookmarkError
 
 #: Format version written into every saved bookmark.
@@ -163,36 +163,6 @@ class FileBookmarkStore:
             atomic_write(path, json.dumps(bookmark.to_dict(), separators=(",", ":")))
         except OSError as err:
             raise BookmarkError(f"cannot write bookmark {path}: {err}") from err
-
-
-def atomic_write(path: str, text: str) -> None:
-    """Replace ``path`` with ``text`` durably: temp file, fsync, rename, fsync dir."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    fsync_directory(directory)
-
-
-def fsync_directory(directory: str) -> None:
-    """Make a rename or file creation in ``directory`` durable (no-op where unsupported)."""
-    if not hasattr(os, "O_DIRECTORY"):  # Windows cannot open a directory
-        return
-    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 class Tracker:

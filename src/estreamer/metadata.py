@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from typing import Any, Callable, NamedTuple, Union
 
 from estreamer import constants as C
+from estreamer.durable import atomic_write
 from estreamer.errors import ConfigurationError
 from estreamer.record import Record
 
@@ -649,22 +649,8 @@ class MetadataCache:
             self.table(name).update(table)
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the cache atomically: temp file in the same directory, then os.replace."""
-        target = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(target))
-        fd, tmp = tempfile.mkstemp(prefix=".metadata-", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(self.to_json())
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        """Write the cache durably (temp file, fsync, rename), never half a file."""
+        atomic_write(os.fspath(path), self.to_json())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> MetadataCache:

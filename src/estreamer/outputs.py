@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from typing import Any, Callable, Protocol
 from urllib.parse import urlsplit
 
-from estreamer.bookmark import fsync_directory
+from estreamer.durable import fsync_directory
 from estreamer.errors import ConfigurationError, TransportError
 from estreamer.record import Record
 
