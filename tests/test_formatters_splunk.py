@@ -125,3 +125,13 @@ def test_quote() -> None:
     assert quote("abc") == "abc"
     assert quote("") == '""'
     assert quote('a"b\\c\nd') == '"a\\"b\\\\c\\nd"'
+
+
+@pytest.mark.parametrize(("source_destination", "expected"), [(0, "No"), (1, "Yes"), (2, "Yes")])
+def test_security_intelligence_event_flag_on_connections(source_destination: int,
+                                                         expected: str) -> None:
+    # eNcore dashboards and the SI eventtype search on sec_intel_event=Yes.
+    record = minimal_record(71)
+    record.fields["securityIntelligenceSourceDestination"] = source_destination
+    MetadataCache().decorate(record)
+    assert parse_kv(format_splunk(record))["sec_intel_event"] == expected

@@ -160,6 +160,9 @@ FUNCTIONS: dict[str, Callable[[int], Any]] = {
     "ssl_flow_flag_names": lambda v: (C.bit_names(v, C.SSL_FLOW_FLAGS) or None) if v else None,
     "ssl_flow_message_names":
         lambda v: (C.bit_names(v, C.SSL_FLOW_MESSAGES) or None) if v else None,
+    # eNcore's rule: a connection is a Security Intelligence event when the SI
+    # source/destination field is set (dashboards and the SI eventtype search on it)
+    "security_intelligence_event": lambda v: "No" if v == 0 else "Yes",
 }
 
 
@@ -243,6 +246,8 @@ _CONNECTION = (
     _d("sslFlowFlags", "sslFlowFlagNames", "fn:ssl_flow_flag_names"),
     _d("sslFlowMessages", "sslFlowMessageNames", "fn:ssl_flow_message_names"),
     _d("securityGroupId", "securityGroupName", "security_groups"),
+    _d("securityIntelligenceSourceDestination", "securityIntelligenceEvent",
+       "fn:security_intelligence_event"),
 )
 
 _INTRUSION = (

@@ -240,6 +240,7 @@ COMPUTED_NAMES: dict[str, str] = {
     "securityIntelligenceList1Name": "sec_intel_list1",
     "securityIntelligenceList2Name": "sec_intel_list2",
     "securityIntelligenceSourceDestinationName": "sec_intel_ip",
+    "securityIntelligenceEvent": "sec_intel_event",
     "dnsRecordTypeName": "dns_record_name", "dnsRecordTypeDescription": "dns_record_desc",
     "dnsResponseTypeName": "dns_response_name",
     "dnsResponseTypeDescription": "dns_response_desc", "sinkholeName": "sinkhole",
