@@ -40,7 +40,7 @@ from .catalogue import (
     Step,
 )
 from .errors import RecordDecodeError
-from .fastpath import CONVERT, compile_steps
+from .fastpath import CONVERT, compile_block, compile_record
 from .record import Record
 from .values import TO_TEXT, ip6_text, text
 
@@ -80,10 +80,13 @@ def decode_record(payload: bytes | bytearray | memoryview, offset: int = -1) -> 
     if layout is None:
         raise RecordDecodeError(
             f"unknown record type, {length} bytes skipped", record_type, offset)
-    fields: dict[str, Any] = {}
     state = _State(layout)
     try:
-        _RECORD_WALKERS[record_type](buf, start, size, layout.steps, fields, state)
+        fast = _RECORD_FAST.get(record_type)
+        fields = fast(buf, start, size, state) if fast is not None else None
+        if fields is None:  # irregular or not compiled: the reference walker
+            fields = {}
+            _walk(buf, start, size, layout.steps, fields, state)
     except _Malformed as err:
         raise RecordDecodeError(str(err), record_type, offset) from None
     except (struct.error, ValueError, IndexError, KeyError, UnicodeError) as err:
@@ -265,16 +268,12 @@ def _list(buf: bytes, p: int, end: int, step: Step, out: dict[str, Any], state: 
 _NO_STATE = _State(RecordLayout(0, "", "", (), {}))
 
 
-def _walker(steps: tuple[Step, ...], name: str, **nested: Any) -> Any:
-    """The generated straight-line walker for ``steps``, or the generic one."""
-    fast = compile_steps(steps, _walk, name, **nested)
+def _block_walker(key: str) -> Any:
+    """The generated straight-line walker for a block, or the generic one."""
+    fast = compile_block(BLOCKS[key].steps, _walk, "block_" + key.replace(".", "_"))
     return fast if fast is not None else _walk
 
 
-_BLOCK_WALKERS = {key: _walker(b.steps, "block_" + key.replace(".", "_"))
-                  for key, b in BLOCKS.items()}
-_RECORD_WALKERS = {
-    rt: _walker(r.steps, f"record_{rt}", by_block_type=r.by_block_type,
-                blocks={key: (_BLOCK_WALKERS[key], b.steps) for key, b in BLOCKS.items()})
-    for rt, r in RECORDS.items()
-}
+_BLOCK_WALKERS = {key: _block_walker(key) for key in BLOCKS}
+_RECORD_FAST = {rt: fast for rt, r in RECORDS.items()
+                if (fast := compile_record(r, f"record_{rt}")) is not None}

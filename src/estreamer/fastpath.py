@@ -2,14 +2,22 @@
 
 The generic decoder in :mod:`estreamer.decoder` walks a layout's steps one by
 one; that costs an interpreter round trip per step and a dict write per field.
-Here each layout becomes one small Python function (built with ``exec`` from
-the same steps, like ``collections.namedtuple`` builds its classes) that
-unpacks fixed runs into locals, reads String blocks inline and writes the
-fields with a single dict update. The generated code only handles the regular
-case: whenever something is off (a block shorter than its layout, a bad
-length, a kind of step it does not inline) it hands the whole layout back to
-the generic walker, which is the reference behaviour and owns every error
-message. tests/test_decoder.py checks the two agree on every layout.
+Here a layout becomes one small Python function (built with ``exec`` from the
+same steps, like ``collections.namedtuple`` builds its classes) that unpacks
+fixed runs into locals, reads String blocks inline and creates the fields with
+a single dict display. The generated code only handles the regular case:
+whenever something is off (a block shorter than its layout, a bad length, an
+IPv6 discovery header, a kind of step it does not inline) it hands the layout
+back to the generic walker, which is the reference behaviour and owns every
+error message. tests/test_decoder.py checks the two agree.
+
+Two shapes are generated:
+
+* :func:`compile_block` - a walker for a nested block, with the generic
+  walker's signature ``f(buf, p, end, steps, out, state) -> p``;
+* :func:`compile_record` - a whole record body ``f(buf, p, end, state) ->
+  dict | None`` (None: use the generic walker), with the body block chosen by
+  its own type inlined, so a connection record is one function and one dict.
 """
 
 from __future__ import annotations
@@ -17,11 +25,22 @@ from __future__ import annotations
 import struct
 from typing import Any, Callable
 
-from .catalogue import BLOCK, BYTES, DISCOVERY, DISCOVERY_FIXED, FIXED, STRING, Step
+from .catalogue import (
+    BLOCK,
+    BLOCKS,
+    BYTES,
+    DISCOVERY,
+    DISCOVERY_FIXED,
+    FIXED,
+    STRING,
+    RecordLayout,
+    Step,
+)
 from .values import TO_TEXT, ip6_text, mac_text, uuid_text
 
 HEADER = struct.Struct(">II")
 _CACHE_LIMIT = 1 << 16
+_SIMPLE = (FIXED, STRING, BYTES)
 
 
 class _Memo:
@@ -53,111 +72,138 @@ CONVERT.update(MEMO)
 Walker = Callable[..., int]
 
 
-def compile_steps(steps: tuple[Step, ...], walk: Walker, name: str,
-                  blocks: dict[str, tuple[Walker, tuple[Step, ...]]] | None = None,
-                  by_block_type: dict[int, str] | None = None) -> Walker | None:
-    """A fast ``f(buf, p, end, steps, out, state) -> p`` for ``steps`` (the walker's
-    signature), or None.
+class _Source:
+    """Accumulates the generated function: its lines, globals and dict entries."""
 
-    Compiled: fixed runs, String blocks, counted bytes, and - for record bodies,
-    given ``blocks`` (key -> walker and steps) - the discovery event header
-    (IPv4 form) and nested blocks, including the body block chosen by its own
-    type through ``by_block_type``. Other layouts keep the generic walker.
-    """
-    allowed = {FIXED, STRING, BYTES} | ({DISCOVERY, BLOCK} if blocks is not None else set())
-    if not steps or any(s.kind not in allowed for s in steps):
-        return None
-    env: dict[str, Any] = {"walk": walk, "HDR": HEADER.unpack_from}
-    lines = [f"def {name}(buf, p, end, steps, out, state):", "    start = p"]
-    items: list[str] = []  # dict-literal entries for the next update
-    local_of: dict[str, str] = {}
-    bail = "return walk(buf, start, end, steps, out, state)"
+    def __init__(self, header: str) -> None:
+        self.env: dict[str, Any] = {"HDR": HEADER.unpack_from}
+        self.lines = [header]
+        self.items: list[str] = []      # "'name': expression" entries of the dict display
+        self.local_of: dict[str, str] = {}
+        self.count = 0
 
-    def flush() -> None:
-        if items:
-            lines.append("    out.update({" + ", ".join(items) + "})")
-            items.clear()
+    def name(self, prefix: str) -> str:
+        self.count += 1
+        return f"{prefix}{self.count}"
 
-    for k, step in enumerate(steps):
-        if step.kind is DISCOVERY:
-            _fixed(DISCOVERY_FIXED, k, env, lines, items, local_of, bail)
-            has_ipv6 = local_of["hasIpv6"]
-            lines.append(f"    if {has_ipv6} == 1: {bail}")  # rare: the generic path reads it
-            continue
-        if step.kind is BLOCK:
-            assert blocks is not None
-            flush()
-            lines += [f"    if p + 8 > end: {bail}", "    t, n = HDR(buf, p)",
-                      f"    if n < 8 or p + n > end: {bail}"]
-            if step.of == "auto":
-                assert by_block_type is not None
-                env[f"B{k}"] = {t: blocks[key] for t, key in by_block_type.items()}
-                lines += [f"    entry = B{k}.get(t)", f"    if entry is None: {bail}",
-                          "    state.block_type = t"]
+    def emit(self, steps: tuple[Step, ...], end: str, bail: str, pad: str) -> bool:
+        """Code for simple ``steps`` read up to ``end``; False if a step cannot be inlined."""
+        for step in steps:
+            if step.kind is FIXED:
+                self.fixed(step, end, bail, pad)
+            elif step.kind is STRING:
+                var = self.name("s")
+                self.lines += [
+                    f"{pad}if p + 8 > {end}: {bail}",
+                    f"{pad}t, n = HDR(buf, p)",
+                    f"{pad}if t or n < 8 or p + n > {end}: {bail}",
+                    f"{pad}{var} = buf[p + 8:p + n].rstrip(b'\\0').decode('utf-8', "
+                    "'backslashreplace') if n > 8 else ''",
+                    f"{pad}p += n"]
+                self.items.append(f"{step.name!r}: {var}")
+            elif step.kind is BYTES:
+                count = self.local_of.get(step.length_from or "")
+                if count is None:
+                    return False  # counted by a field of another layout
+                var = self.name("b")
+                decode = (".hex()" if step.binary
+                          else ".rstrip(b'\\0').decode('utf-8', 'backslashreplace')")
+                self.lines += [f"{pad}q = p + {count} + {step.adjust}",
+                               f"{pad}if q < p or q > {end}: {bail}",
+                               f"{pad}{var} = buf[p:q]{decode}",
+                               f"{pad}p = q"]
+                self.items.append(f"{step.name!r}: {var}")
             else:
-                env[f"B{k}"] = blocks[step.of]  # type: ignore[index]
-                env[f"T{k}"] = _block_type(step.of)  # type: ignore[arg-type]
-                lines += [f"    entry = B{k}", f"    if T{k} is not None and t != T{k}: {bail}"]
-            target = "out" if step.name is None else "sub"
-            if step.name is not None:
-                lines.append("    sub = {}")
-            lines += [f"    entry[0](buf, p + 8, p + n, entry[1], {target}, state)", "    p += n"]
-            if step.name is not None:
-                lines.append(f"    out[{step.name!r}] = sub")
-            continue
-        if step.kind is FIXED:
-            _fixed(step, k, env, lines, items, local_of, bail)
-        elif step.kind is STRING:
-            var = f"s{k}"
-            lines += [f"    if p + 8 > end: {bail}",
-                      "    t, n = HDR(buf, p)",
-                      f"    if t or n < 8 or p + n > end: {bail}",
-                      f"    {var} = buf[p + 8:p + n].rstrip(b'\\0').decode('utf-8', "
-                      "'backslashreplace') if n > 8 else ''",
-                      "    p += n"]
-            items.append(f"{step.name!r}: {var}")
-        else:  # BYTES, counted by an earlier field of this layout
-            count = local_of.get(step.length_from or "")
-            if count is None:
-                return None
-            var = f"b{k}"
-            lines += [f"    q = p + {count} + {step.adjust}",
-                      f"    if q < p or q > end: {bail}",
-                      f"    {var} = buf[p:q]" + (".hex()" if step.binary else
-                                                 ".rstrip(b'\\0').decode('utf-8', "
-                                                 "'backslashreplace')"),
-                      "    p = q"]
-            items.append(f"{step.name!r}: {var}")
-    flush()
-    lines.append("    return p")
-    exec("\n".join(lines), env)
-    return env[name]
+                return False
+        return True
+
+    def fixed(self, step: Step, end: str, bail: str, pad: str) -> None:
+        """A size check, one unpack into locals, and the (converted) dict entries."""
+        assert step.struct is not None
+        unpack = self.name("S")
+        self.env[unpack] = step.struct.unpack_from
+        names = [self.name("v") for _ in step.names]
+        self.lines += [f"{pad}if p + {step.struct.size} > {end}: {bail}",
+                       f"{pad}({', '.join(names)},) = {unpack}(buf, p)",
+                       f"{pad}p += {step.struct.size}"]
+        for var, fname, ftype in zip(names, step.names, step.types):
+            self.local_of[fname] = var
+            if ftype in MEMO:
+                self.env[f"M_{ftype}"] = MEMO[ftype]
+                self.env[f"G_{ftype}"] = MEMO[ftype].get
+                self.items.append(f"{fname!r}: G_{ftype}({var}) or M_{ftype}({var})")
+            elif ftype in CONVERT:
+                self.env[f"C_{ftype}"] = CONVERT[ftype]
+                self.items.append(f"{fname!r}: C_{ftype}({var})")
+            else:
+                self.items.append(f"{fname!r}: {var}")
+
+    def build(self, name: str) -> Any:
+        exec("\n".join(self.lines), self.env)
+        return self.env[name]
 
 
-
-def _fixed(step: Step, k: int, env: dict[str, Any], lines: list[str], items: list[str],
-           local_of: dict[str, str], bail: str) -> None:
-    """Code for one fixed run: a size check, one unpack into locals, converted entries."""
-    assert step.struct is not None
-    env[f"S{k}"] = step.struct.unpack_from
-    names = [f"v{k}_{i}" for i in range(len(step.names))]
-    lines += [f"    if p + {step.struct.size} > end: {bail}",
-              f"    ({', '.join(names)},) = S{k}(buf, p)",
-              f"    p += {step.struct.size}"]
-    for i, (fname, ftype) in enumerate(zip(step.names, step.types)):
-        local_of[fname] = names[i]
-        if ftype in MEMO:
-            env[f"M_{ftype}"] = MEMO[ftype]
-            env[f"G_{ftype}"] = MEMO[ftype].get
-            items.append(f"{fname!r}: G_{ftype}({names[i]}) or M_{ftype}({names[i]})")
-        elif ftype in CONVERT:
-            env[f"C_{ftype}"] = CONVERT[ftype]
-            items.append(f"{fname!r}: C_{ftype}({names[i]})")
-        else:
-            items.append(f"{fname!r}: {names[i]}")
+def compile_block(steps: tuple[Step, ...], walk: Walker, name: str) -> Walker | None:
+    """A fast walker for a block made of fixed runs, Strings and counted bytes, or None."""
+    if not steps or any(s.kind not in _SIMPLE for s in steps):
+        return None
+    src = _Source(f"def {name}(buf, p, end, steps, out, state):")
+    src.env["walk"] = walk
+    src.lines.append("    start = p")
+    if not src.emit(steps, "end", "return walk(buf, start, end, steps, out, state)", "    "):
+        return None
+    src.lines += ["    out.update({" + ", ".join(src.items) + "})", "    return p"]
+    return src.build(name)
 
 
-def _block_type(key: str) -> int | None:
-    from .catalogue import BLOCKS
+def compile_record(layout: RecordLayout, name: str) -> Callable[..., dict | None] | None:
+    """``f(buf, p, end, state) -> fields`` for a whole record body, or None.
 
-    return BLOCKS[key].block_type
+    Handles bodies made of the discovery event header, simple fields and at most
+    one flattened body block at the end (chosen by its wire type when the
+    layout says ``auto``), whose candidate layouts are simple. Returns None at
+    run time for anything irregular, and the decoder then walks generically.
+    """
+    steps = layout.steps
+    tail = steps[-1] if steps and steps[-1].kind is BLOCK else None
+    head = steps[:-1] if tail is not None else steps
+    if not head and tail is None:
+        return None
+    if any(s.kind not in (*_SIMPLE, DISCOVERY) for s in head):
+        return None
+    keys: dict[int, str] = {}
+    if tail is not None:
+        if tail.name is not None or tail.of is None:
+            return None  # a named (nested) block: the generic walker builds it
+        if tail.of == "auto":
+            keys = dict(layout.by_block_type)
+        elif BLOCKS[tail.of].block_type is not None:
+            keys = {BLOCKS[tail.of].block_type: tail.of}  # type: ignore[dict-item]
+        if not keys or any(s.kind not in _SIMPLE
+                           for key in keys.values() for s in BLOCKS[key].steps):
+            return None
+    src = _Source(f"def {name}(buf, p, end, state):")
+    for step in head:
+        if step.kind is DISCOVERY:
+            src.fixed(DISCOVERY_FIXED, "end", "return None", "    ")
+            # An IPv6 header is rare: the generic walker reads its extra 16 bytes.
+            src.lines.append(f"    if {src.local_of['hasIpv6']} == 1: return None")
+        elif not src.emit((step,), "end", "return None", "    "):
+            return None
+    if tail is None:
+        src.lines.append("    return {" + ", ".join(src.items) + "}")
+        return src.build(name)
+    src.lines += ["    if p + 8 > end: return None", "    t, n = HDR(buf, p)",
+                  "    if n < 8 or p + n > end: return None", "    bend = p + n",
+                  "    p += 8"]
+    head_items, head_locals = list(src.items), dict(src.local_of)
+    for block_type, key in sorted(keys.items()):
+        src.items, src.local_of = list(head_items), dict(head_locals)
+        src.lines.append(f"    if t == {block_type}:")
+        if not src.emit(BLOCKS[key].steps, "bend", "return None", "        "):
+            return None
+        if tail.of == "auto":
+            src.lines.append(f"        state.block_type = {block_type}")
+        src.lines.append("        return {" + ", ".join(src.items) + "}")
+    src.lines.append("    return None")
+    return src.build(name)
