@@ -45,7 +45,7 @@ $(INSPECT_VENV)/.done: mk/splunk.mk
 
 SPLUNK_SOURCES := globalConfig.json $(shell find package -type f -not -name '*.pyc' 2>/dev/null) \
                   $(shell find src/estreamer -type f -name '*.py' -o -type f -name '*.json' 2>/dev/null) \
-                  pyproject.toml
+                  pyproject.toml additional_packaging.py
 
 # ucc-gen build writes output/<app>/; then the core client goes into lib/ once, as the
 # wheel of this repository (no second copy of its source is kept anywhere).

@@ -231,6 +231,29 @@ def test_hostname_mismatch_names_the_option(client_identity, simulator, tmp_path
         assert sock.version() in ("TLSv1.2", "TLSv1.3")
 
 
+def test_ca_given_as_pem_text_verifies_the_fmc(client_identity, simulator, tmp_path):
+    """``cadata``: the CA as PEM text (the account page's field), no file needed."""
+    other = make_fmc_certs(tmp_path, "127.0.0.1", "pw")  # another FMC with its own CA
+    sim = simulator(certs_dir=other.directory)
+    issued = tls.load_pkcs12(other.client_pkcs12.read_bytes(), "pw")
+    bare = tls.ClientIdentity(issued.key, issued.certificate, ())  # a PKCS12 without CA
+    with pytest.raises(ConfigurationError, match="no CA certificate"):
+        tls.client_context(bare)
+    pem = (other.directory / "ca.pem").read_text()
+    with tls.connect(*sim.address, tls.client_context(bare, cadata=f"\n{pem}\n")) as sock:
+        sock.sendall(event_stream_request(START_NOW, DEFAULT_FLAGS))
+        assert sock.recv(8)  # the FMC accepted us and answered
+    # the CA given replaces the PKCS12's: our FMC's CA (inside the PKCS12) is not trusted
+    ours = simulator()
+    with pytest.raises(TransportError, match="server certificate not trusted"):
+        tls.connect(*ours.address, tls.client_context(client_identity, cadata=pem))
+    with pytest.raises(ConfigurationError, match="not PEM text"):
+        tls.client_context(bare, cadata="MIIB-not-a-certificate")
+    broken = pem.replace(pem.splitlines()[3], "A" * 64)
+    with pytest.raises(ConfigurationError, match="CA certificate could not be loaded"):
+        tls.client_context(bare, cadata=broken)
+
+
 @pytest.mark.parametrize("version", ["1.3", "1.2"])
 def test_foreign_client_certificate_is_rejected(foreign_ca, simulator, caplog, version):
     sim = simulator(tls_max_version=version)

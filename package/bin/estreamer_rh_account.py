@@ -40,9 +40,9 @@ class AccountHandler(AdminExternalHandler):
                     fields[key] = stored.get(key, "")
         try:
             acct = account.account_from_fields(self.callerArgs.id, fields)
-            account.ssl_context(acct, account.identity(acct))
+            context = account.ssl_context(acct, account.identity(acct))
             if parse_bool(fields.get("test_connection"), "test_connection", False):
-                account.test_connection(acct)
+                account.test_connection(acct, context=context)
         except EStreamerError as err:
             raise admin.ArgValidationException(str(err)) from None
 

@@ -11,7 +11,9 @@ eNcore logged only "N handled; average rate X ev/sec" and parsed but never used 
 
 ``monitor.handled`` / ``velocity`` / ``bookmark`` / ``subscribed`` switch the
 corresponding parts of the line, as in eNcore. :meth:`Monitor.sample` returns the
-figures as dicts (for Splunk status events).
+figures as dicts; ``emit`` receives each stream's figures and status at every period
+(the Splunk add-on writes them as ``cisco:estreamer:status`` events with
+:func:`status_event`).
 """
 
 from __future__ import annotations
@@ -23,8 +25,39 @@ from collections.abc import Sequence
 from typing import Any, Callable
 
 from estreamer.client import StreamStatus
+from estreamer.formatters.splunk import quote
 
 log = logging.getLogger("estreamer.monitor")
+
+#: what ``emit`` receives per stream and period: the figures and the status they came from
+Emit = Callable[[dict[str, Any], StreamStatus], None]
+
+
+def _kv_number(value: Any, digits: int = 2) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def status_event(figures: dict[str, Any], *, input_name: str, last_error: str = "") -> str:
+    """One key=value line (the Splunk formatter's quoting): ``input``, every key of
+    :meth:`Monitor.sample` in its order, then ``last_error``. ``-`` stands for a figure
+    that cannot be measured yet (no rate before a period, no bookmark)."""
+    pairs = [("input", quote(input_name))]
+    for key, value in figures.items():
+        if key == "lag":
+            text = _kv_number(None if value is None else round(value))
+        elif key == "bookmark":
+            text = _kv_number(value or None)
+        elif isinstance(value, str):
+            text = quote(value)
+        else:
+            text = _kv_number(value)
+        pairs.append((key, text))
+    pairs.append(("last_error", quote(last_error)))
+    return " ".join(f"{key}={text}" for key, text in pairs)
 
 
 class Monitor:
@@ -33,8 +66,9 @@ class Monitor:
     def __init__(self, sources: Sequence[Callable[[], StreamStatus]], *, period: float = 120.0,
                  handled: bool = True, velocity: bool = True, bookmark: bool = True,
                  subscribed: bool = True, clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], float] = time.time) -> None:
+                 wall: Callable[[], float] = time.time, emit: Emit | None = None) -> None:
         self.sources = list(sources)
+        self.emit = emit
         self.period = period
         self.show = {"handled": handled, "velocity": velocity, "bookmark": bookmark,
                      "subscribed": subscribed}
@@ -46,6 +80,9 @@ class Monitor:
 
     def sample(self) -> list[dict[str, Any]]:
         """Current figures per stream; rates are over the time since the last sample."""
+        return [figures for figures, _ in self._sample()]
+
+    def _sample(self) -> list[tuple[dict[str, Any], StreamStatus]]:
         now = self._clock()
         out = []
         for i, source in enumerate(self.sources):
@@ -62,14 +99,14 @@ class Monitor:
                 elapsed = max(self._wall() - status.started, 1e-9)
                 rate = status.handled / elapsed
             lag = (self._wall() - status.bookmark_second) if status.bookmark_second else None
-            out.append({"stream": status.key, "state": status.state, "server": status.server,
-                        "handled": status.handled, "received": status.received,
-                        "rate": rate, "velocity": velocity,
-                        "bookmark": status.bookmark_second, "lag": lag,
-                        "decode_errors": status.decode_errors,
-                        "duplicates_skipped": status.duplicates,
-                        "reconnects": status.reconnects,
-                        "server_errors": status.server_errors})
+            out.append(({"stream": status.key, "state": status.state, "server": status.server,
+                         "handled": status.handled, "received": status.received,
+                         "rate": rate, "velocity": velocity,
+                         "bookmark": status.bookmark_second, "lag": lag,
+                         "decode_errors": status.decode_errors,
+                         "duplicates_skipped": status.duplicates,
+                         "reconnects": status.reconnects,
+                         "server_errors": status.server_errors}, status))
         return out
 
     def format(self, figures: dict[str, Any]) -> str:
@@ -97,10 +134,13 @@ class Monitor:
         return "; ".join(parts)
 
     def log_once(self) -> list[dict[str, Any]]:
-        figures = self.sample()
-        for item in figures:
-            log.info("%s", self.format(item))
-        return figures
+        """Log a line per stream (and hand the figures to ``emit``); the figures."""
+        sampled = self._sample()
+        for figures, status in sampled:
+            log.info("%s", self.format(figures))
+            if self.emit is not None:
+                self.emit(figures, status)
+        return [figures for figures, _ in sampled]
 
     def run_in_thread(self) -> None:
         """Log every ``period`` seconds on a daemon thread until :meth:`close`."""
@@ -108,7 +148,10 @@ class Monitor:
 
         def loop() -> None:
             while not self._stop.wait(self.period):
-                self.log_once()
+                try:
+                    self.log_once()
+                except Exception as err:  # a failed report must not end the monitoring
+                    log.warning("monitor report failed: %s", err)
 
         self._thread = threading.Thread(target=loop, name="monitor", daemon=True)
         self._thread.start()

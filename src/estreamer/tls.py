@@ -13,10 +13,11 @@ Interface (stable; the client, the CLI and the Splunk add-on build on it):
     show the key. ``days_left()`` and ``expiry_warning()`` serve "expires in N days"
     warnings.
 
-``client_context(identity, *, verify=True, cafile=None, check_hostname=None,
+``client_context(identity, *, verify=True, cafile=None, cadata=None, check_hostname=None,
 min_version="1.2") -> ssl.SSLContext``
     TLS 1.2 minimum (1.3 when the FMC offers it). The server certificate is checked
-    against the CA certificates inside the PKCS12 (or ``cafile``). The private key
+    against the CA certificates inside the PKCS12 (or ``cafile``, or ``cadata``: PEM
+    text of one or more CA certificates, as the Splunk account page stores it). The private key
     never reaches a disk in clear: ``ssl`` only loads keys from files, so the key is
     written *encrypted with a random one-time passphrase* to an anonymous memory file
     (``os.memfd_create``) or, where that does not exist, to a 0600 temporary file
@@ -247,14 +248,15 @@ def load_client_identity(context: ssl.SSLContext, identity: ClientIdentity) -> N
 
 
 def client_context(identity: ClientIdentity, *, verify: bool = True, cafile: str | None = None,
-                   check_hostname: bool | None = None,
+                   cadata: str | None = None, check_hostname: bool | None = None,
                    min_version: str = "1.2") -> ssl.SSLContext:
     """An ``ssl.SSLContext`` for talking to the FMC with ``identity``.
 
-    ``verify`` checks the FMC's certificate against ``cafile`` if given, else against
-    the CA certificates inside the PKCS12. ``check_hostname`` defaults to ``verify``;
-    turn it off when the FMC's certificate does not name the address used to reach
-    it. ``verify=False`` trusts any server (eNcore's behaviour) and logs a warning.
+    ``verify`` checks the FMC's certificate against ``cafile`` and/or ``cadata`` (PEM
+    text) if given, else against the CA certificates inside the PKCS12.
+    ``check_hostname`` defaults to ``verify``; turn it off when the FMC's certificate
+    does not name the address used to reach it. ``verify=False`` trusts any server
+    (eNcore's behaviour) and logs a warning.
     """
     if min_version not in TLS_VERSIONS:
         raise ConfigurationError(
@@ -265,6 +267,7 @@ def client_context(identity: ClientIdentity, *, verify: bool = True, cafile: str
     if check_hostname and not verify:
         raise ConfigurationError("check_hostname needs verify: enable verify or "
                                  "turn check_hostname off")
+    cadata = (cadata or "").strip() or None
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.minimum_version = TLS_VERSIONS[min_version]
     context.check_hostname = check_hostname
@@ -278,20 +281,38 @@ def client_context(identity: ClientIdentity, *, verify: bool = True, cafile: str
                     f"CA file {cafile!r} could not be loaded "
                     f"({getattr(err, 'strerror', None) or getattr(err, 'reason', None) or err}"
                     "); give a PEM file with the FMC's CA certificate") from err
-        elif identity.ca_certificates:
-            cadata = "".join(ca.public_bytes(serialization.Encoding.PEM).decode("ascii")
-                             for ca in identity.ca_certificates)
-            context.load_verify_locations(cadata=cadata)
-        else:
-            raise ConfigurationError(
-                "the PKCS12 carries no CA certificate to verify the FMC with; set the CA "
-                "file option to the FMC's CA certificate (PEM), or turn verification off")
+        if cadata:
+            _load_cadata(context, cadata)
+        if not (cafile or cadata):  # a CA given explicitly replaces the PKCS12's
+            if not identity.ca_certificates:
+                raise ConfigurationError(
+                    "the PKCS12 carries no CA certificate to verify the FMC with; set the "
+                    "CA file option to the FMC's CA certificate (PEM), or turn "
+                    "verification off")
+            context.load_verify_locations(cadata="".join(
+                ca.public_bytes(serialization.Encoding.PEM).decode("ascii")
+                for ca in identity.ca_certificates))
     else:
         context.verify_mode = ssl.CERT_NONE
         log.warning("TLS server certificate verification is OFF: any server can pose as "
                     "the FMC; set verify on and give the FMC's CA to fix this")
     load_client_identity(context, identity)
     return context
+
+
+def _load_cadata(context: ssl.SSLContext, cadata: str) -> None:
+    """Trust the CA certificates of ``cadata`` (PEM text); ConfigurationError if unusable."""
+    if "-----BEGIN CERTIFICATE-----" not in cadata:
+        raise ConfigurationError(
+            "the CA certificate is not PEM text; paste the FMC's CA certificate "
+            "including its -----BEGIN CERTIFICATE----- and -----END CERTIFICATE----- lines")
+    try:
+        context.load_verify_locations(cadata=cadata)
+    except (ssl.SSLError, ValueError) as err:
+        raise ConfigurationError(
+            f"the CA certificate could not be loaded "
+            f"({getattr(err, 'reason', None) or type(err).__name__}); paste the FMC's CA "
+            "certificate as PEM text") from err
 
 
 # -- error explanation ----------------------------------------------------------------

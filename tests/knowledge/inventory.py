@@ -21,6 +21,8 @@ from .props_engine import parse_lookup
 from .splunk_conf import VIEWS, Conf, load_conf
 
 DATA, STATUS, LOG = "cisco:estreamer:data", "cisco:estreamer:status", "cisco:estreamer:log"
+#: security-intelligence connections (the input's SI option): the records of DATA
+SI = "cisco:estreamer:si"
 TOKEN = re.compile(r"\$([A-Za-z_][\w.]*)\$")
 
 
@@ -59,6 +61,7 @@ def fields_by_sourcetype() -> dict[str, set[str]]:
     props, transforms = load_conf("props.conf"), load_conf("transforms.conf")
     return {
         DATA: set(emitted_field_names()) | props_created(props, transforms, DATA),
+        SI: set(emitted_field_names()) | props_created(props, transforms, SI),
         STATUS: status_fields() | props_created(props, transforms, STATUS),
         LOG: props_created(props, transforms, LOG),
     }

@@ -5,8 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from .conftest import DATA, file_fields, intrusion_fields
-from .props_engine import search_time
+from .conftest import DATA, connection_fields, file_fields, intrusion_fields
+from .inventory import SI
+from .props_engine import search_time, timestamp
 
 # Text users see in file names and URLs: anything printable, incl. quotes,
 # backslashes, '=', commas and spaces (control characters stay escaped).
@@ -41,3 +42,21 @@ def test_value_that_looks_like_a_pair_is_not_split(make_line, knowledge):
     assert event["rec_type"] == "400"
     assert event["http_uri"] == '/a?x="1" y=2 rec_type=9'
     assert "y" not in event
+
+
+def test_security_intelligence_sourcetype_reads_like_the_records(make_line, knowledge):
+    """The input's SI option puts SI connections under cisco:estreamer:si: same fields,
+    time, CIM fields, event types and tags as under cisco:estreamer:data."""
+    line = make_line(71, connection_fields(securityIntelligenceSourceDestination=2,
+                                           securityIntelligenceList1=5,
+                                           fileName='a "b" c'), 174)
+    si = search_time(knowledge, SI, line)
+    data = search_time(knowledge, DATA, line)
+    assert timestamp(knowledge, SI, line) == timestamp(knowledge, DATA, line)
+    assert {k: v for k, v in si.items() if k != "sourcetype"} == \
+        {k: v for k, v in data.items() if k != "sourcetype"}
+    assert si["rec_type"] == "71" and si["sec_intel_list1_id"] == "5"
+    assert {"estreamer_connection", "estreamer_security_intelligence"} <= set(si["eventtype"])
+    assert {"network", "communicate", "security_intelligence"} <= set(si["tag"])
+    assert si["vendor_product"] == "Cisco Secure Firewall"
+    assert si["src"] and si["dest"] and si["action"] in ("allowed", "blocked")

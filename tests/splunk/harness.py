@@ -146,3 +146,22 @@ class StreamRun:
         for reader in self._readers:
             reader.join(5)
         return code
+
+
+def run_rest_handler(python: str, app_dir: Path, script: str, request: dict,
+                     env: dict[str, str], timeout: float = 60) -> tuple[int, dict, str]:
+    """Run a REST handler script of the add-on as splunkd would (``admin_external``),
+    with the fake ``splunk.admin`` taking ``request`` on stdin; (rc, answer, stderr)."""
+    import json
+
+    # splunktaucclib finds its app by the script's path: $SPLUNK_HOME/etc/apps/<app>/bin
+    installed = Path(env["SPLUNK_HOME"]) / "etc" / "apps" / APP
+    if not installed.exists():
+        installed.parent.mkdir(parents=True, exist_ok=True)
+        installed.symlink_to(app_dir, target_is_directory=True)
+    result = subprocess.run([python, str(installed / "bin" / script)], input=json.dumps(request),
+                            capture_output=True, text=True, env=env, timeout=timeout,
+                            cwd=str(installed / "bin"))
+    lines = result.stdout.strip().splitlines()
+    answer = json.loads(lines[-1]) if lines else {}
+    return result.returncode, answer, result.stderr

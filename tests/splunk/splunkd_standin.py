@@ -76,6 +76,21 @@ class State:
         with self.lock:
             self.confs.setdefault(conf, {}).update({k: dict(v) for k, v in stanzas.items()})
 
+    def add_input(self, input_type: str, name: str, params: dict[str, str]) -> None:
+        """An input stanza ``<input_type>://<name>`` (served under data/inputs/<type>)."""
+        with self.lock:
+            self.confs.setdefault(f"inputs/{input_type}", {})[name] = dict(params)
+
+    def inputs(self, input_type: str) -> dict[str, dict[str, str]]:
+        with self.lock:
+            return dict(self.confs.get(f"inputs/{input_type}", {}))
+
+    def add_kv(self, collection: str, key: str, state: Any) -> None:
+        """A document as solnlib's KVStoreCheckpointer saves it."""
+        with self.lock:
+            self.collections.setdefault(collection, {})[key] = {
+                "_key": key, "state": json.dumps(state)}
+
     def kv_state(self, collection: str, key: str) -> Any:
         """The JSON state solnlib's KVStoreCheckpointer saved under ``key`` (or None)."""
         with self.lock:
@@ -249,6 +264,11 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._kv(method, [unquote(r) for r in rest[3:]], query, raw)
             return
+        if head == "data" and rest[1:2] == ["inputs"] and len(rest) > 2:
+            # data/inputs/<type>[/<name>] (UCC's input handler): the input stanzas
+            self._conf(method, f"inputs/{unquote(rest[2])}", rest[3:], query, form, as_json,
+                       base=f"data/inputs/{rest[2]}")
+            return
         if head == "server" and rest[1:] == ["info"]:
             self._feed("server/info", [("server-info", {"version": "9.4.0",
                                                         "serverName": "standin",
@@ -257,9 +277,9 @@ class _Handler(BaseHTTPRequestHandler):
         raise NotFound(f"unknown endpoint {'/'.join(rest)}")
 
     def _conf(self, method: str, conf_name: str, rest: list[str], query: dict[str, str],
-              form: dict[str, str], as_json: bool) -> None:
+              form: dict[str, str], as_json: bool, base: str = "") -> None:
         state = self.standin.state
-        base = f"configs/conf-{conf_name}"
+        base = base or f"configs/conf-{conf_name}"
         fields = {k: v for k, v in form.items() if k not in ("name", "output_mode")}
         with state.lock:
             conf = state.confs.get(conf_name)

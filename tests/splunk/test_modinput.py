@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import PKCS12_PASSWORD
+from tests.knowledge import inventory
+from tests.knowledge.props_engine import Knowledge, search_time
 from tests.splunk import harness
 from tests.splunk.conftest import add_account
 from tests.splunk.splunkd_standin import StandIn
@@ -161,9 +163,20 @@ def test_stream_writes_events_and_checkpoints(splunk_python: str, app_dir: Path,
             usec = re.search(r" event_usec=(\d+)", event.data)
             assert event.time == f"{sec.group(1)}.{int(usec.group(1)) if usec else 0:06d}"
     status = [e for e in events if e.sourcetype == "cisco:estreamer:status"]
-    assert status and "status_id=0" in status[-1].data and f"handled={want}" in status[-1].data
+    assert status and "state=stopped" in status[-1].data and f"handled={want}" in status[-1].data
     logs = [e for e in events if e.sourcetype == "cisco:estreamer:log"]
     assert any("bookmark saved" in e.data for e in logs)
+    # the shipped props.conf [cisco:estreamer:log] reads every line (solnlib's format)
+    knowledge = Knowledge.load()
+    for event in logs:
+        fields = search_time(knowledge, inventory.LOG, event.data)
+        assert fields.get("log_level") in ("INFO", "WARNING", "ERROR", "CRITICAL"), event.data
+        assert fields["pid"].isdigit() and fields["tid"] and ".py:" in fields["log_file"]
+        assert fields["log_message"] and "\n" not in event.data
+        stamp = datetime.datetime.strptime(event.data[:23], "%Y-%m-%d %H:%M:%S,%f")
+        assert abs(stamp.timestamp() - float(event.time)) < 1  # TIME_FORMAT reads _time
+    assert any(search_time(knowledge, inventory.LOG, e.data)["log_message"].startswith(
+        "input fmc1 stopped:") for e in logs)
     assert "test-only-password" not in run.stdout + run.stderr
 
     # the checkpoint is in the KV store, at the newest archive second delivered
@@ -267,3 +280,33 @@ def test_secondary_account_takes_over_when_the_primary_is_down(
     assert "connection refused" in run.stderr
     # the bookmark belongs to the pair, keyed by the primary
     assert splunkd.state.kv_state(BOOKMARKS, "pair")["stream"] == f"127.0.0.1:{dead_port}"
+
+
+def test_status_events_give_the_health_dashboard_its_fields(
+        splunk_python: str, app_dir: Path, splunkd: StandIn, env: dict[str, str], simulator,
+        fmc_certs) -> None:
+    """A status event as the input writes it, extracted with the shipped props/transforms:
+    exactly the monitor's figures, the input's name and its last error."""
+    sim = simulator(records=40)
+    add_account(splunkd, "fmc1", "127.0.0.1", sim.port, fmc_certs.client_pkcs12.read_bytes())
+    want = expected_count(sim, INDEXED_TYPES)
+    run = stream(splunk_python, app_dir, splunkd, env, "fmc1", {**PARAMS, "status_interval": "5"},
+                 until=want)
+    status = [e for e in run.events() if e.sourcetype == "cisco:estreamer:status"]
+    assert status and {e.source for e in status} == {"estreamer://fmc1"}
+    knowledge = Knowledge.load()
+    fields = search_time(knowledge, inventory.STATUS, status[-1].data)
+    written = set(re.findall(r"(?:^| )([a-z_]+)=", status[-1].data))
+    assert written == inventory.status_fields()  # what the searches were checked against
+    assert "estreamer_status" in fields["eventtype"]
+    assert fields["input"] == "fmc1"
+    assert fields["stream"] == f"127.0.0.1:{sim.port}"
+    assert fields["server"] == f"127.0.0.1:{sim.port}"
+    assert fields["state"] == "stopped"
+    assert int(fields["handled"]) == want and int(fields["received"]) >= want
+    float(fields["rate"])
+    assert int(fields["bookmark"]) > 0
+    int(fields["lag"])
+    for name in ("decode_errors", "duplicates_skipped", "reconnects", "server_errors"):
+        assert fields[name] == "0", name
+    assert "last_error" not in fields  # empty: Splunk keeps no empty values

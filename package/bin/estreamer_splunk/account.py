@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
-import os
 import ssl
-import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from estreamer import tls
@@ -94,31 +91,16 @@ def identity(account: Account) -> tls.ClientIdentity:
         raise ConfigurationError(f"account {account.name}: {err}") from err
 
 
-@contextlib.contextmanager
-def _ca_file(pem: str) -> Iterator[str | None]:
-    """The account's CA certificate as a file for ``ssl`` (public data; removed after)."""
-    if not pem:
-        yield None
-        return
-    fd, path = tempfile.mkstemp(prefix="estreamer-ca-", suffix=".pem")
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(pem + "\n")
-        yield path
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-
-
 def ssl_context(account: Account, ident: tls.ClientIdentity | None = None) -> ssl.SSLContext:
-    """TLS context for the account's FMC (verification as configured on the page)."""
+    """TLS context for the account's FMC (verification as configured on the page); the
+    page's CA certificate (PEM text) is used as it is, never written to a file."""
     ident = ident or identity(account)
-    with _ca_file(account.ca_pem) as cafile:
-        try:
-            return tls.client_context(ident, verify=account.verify, cafile=cafile,
-                                      check_hostname=account.check_hostname and account.verify)
-        except ConfigurationError as err:
-            raise ConfigurationError(f"account {account.name}: {err}") from err
+    try:
+        return tls.client_context(ident, verify=account.verify,
+                                  cadata=account.ca_pem or None,
+                                  check_hostname=account.check_hostname and account.verify)
+    except ConfigurationError as err:
+        raise ConfigurationError(f"account {account.name}: {err}") from err
 
 
 def read_account(splunkd, name: str) -> Account:
@@ -138,29 +120,16 @@ def read_account(splunkd, name: str) -> Account:
     return account_from_fields(name, fields)
 
 
-class _Identities:
-    """What the core's ``test`` diagnostics asks for an identity (it reads files)."""
+def test_connection(account: Account, *, context: ssl.SSLContext | None = None,
+                    timeout: float = 10.0) -> str:
+    """Connect to the FMC and run the ``estreamer test`` exchange: the line it prints on
+    success; EStreamerError naming the account and the cause otherwise."""
+    from estreamer.cli.test import check_connection
+    from estreamer.errors import EStreamerError
 
-    def __init__(self, ident: tls.ClientIdentity) -> None:
-        self._ident = ident
-
-    def identity(self, _path: str) -> tls.ClientIdentity:
-        return self._ident
-
-
-def test_connection(account: Account, *, timeout: float = 10.0) -> None:
-    """Connect to the FMC and run the ``estreamer test`` request; raise naming the cause."""
-    from estreamer import config as cfg
-    from estreamer.cli.test import check_server
-    from estreamer.protocol.streams import DEFAULT_STREAMS
-
-    ident = identity(account)
-    with _ca_file(account.ca_pem) as cafile:
-        server = cfg.ServerSettings(host=account.host, port=account.port,
-                                    pkcs12_path=f"<account {account.name}>", ca_file=cafile,
-                                    verify=account.verify,
-                                    check_hostname=account.check_hostname and account.verify)
-        settings = cfg.Settings(streams=(cfg.StreamSettings(server),),
-                                request_streams=DEFAULT_STREAMS, connect_timeout=timeout,
-                                response_timeout=timeout)
-        check_server(settings, server, _Identities(ident))  # type: ignore[arg-type]
+    context = context or ssl_context(account)
+    try:
+        return check_connection(account.host, account.port, context,
+                                connect_timeout=timeout, response_timeout=timeout)
+    except EStreamerError as err:
+        raise type(err)(f"account {account.name}: {err}") from err

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-import time
 from typing import Any, Callable
 
 from estreamer_splunk import APP_NAME, SOURCETYPE_LOG
@@ -49,23 +48,41 @@ class StderrHandler(logging.Handler):
             self.handleError(record)
 
 
+#: solnlib's log line, as its file handler writes ``ta_estreamer_<input>.log``;
+#: props.conf [cisco:estreamer:log] (transform estreamer_log_line) extracts it
+LOG_FORMAT = ("%(asctime)s log_level=%(levelname)s pid=%(process)d tid=%(threadName)s "
+              "file=%(filename)s:%(funcName)s:%(lineno)d | %(message)s")
+
+
+class SolnlibFormatter(logging.Formatter):
+    """solnlib's format on one line: thread names without spaces (``tid=`` is one word),
+    line breaks of messages and tracebacks turned into spaces."""
+
+    def __init__(self) -> None:
+        super().__init__(LOG_FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.threadName and " " in record.threadName:
+            record = logging.makeLogRecord(
+                {**record.__dict__, "threadName": record.threadName.replace(" ", "_")})
+        return " ".join(super().format(record).splitlines())
+
+
 class EventLogHandler(logging.Handler):
-    """Log lines as ``cisco:estreamer:log`` events (eNcore's layout: time, logger, level)."""
+    """Log lines as ``cisco:estreamer:log`` events, in solnlib's format (as the log file)."""
 
     def __init__(self, write: Callable[[str, str, float], None]) -> None:
         super().__init__()
         self._write = write
         self._local = threading.local()
+        self.setFormatter(SolnlibFormatter())
 
     def emit(self, record: logging.LogRecord) -> None:
         if getattr(self._local, "busy", False):
             return  # a failure while writing a log event must not log recursively
         self._local.busy = True
         try:
-            stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.created))
-            line = " ".join(record.getMessage().splitlines())
-            self._write(f"{stamp},{int(record.msecs):03d} {record.name} "
-                        f"{record.levelname} {line}", SOURCETYPE_LOG, record.created)
+            self._write(self.format(record), SOURCETYPE_LOG, record.created)
         except Exception:
             self.handleError(record)
         finally:

@@ -169,7 +169,7 @@ class InputRun:
                     current["host"] = endpoint.host
             return status
 
-        reporter = StatusReporter(self.name, primary.host, follow_server,
+        reporter = StatusReporter(self.name, follow_server,
                                   lambda line: self.write_text(line, SOURCETYPE_STATUS),
                                   options.status_interval)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import socket
+import ssl
 import sys
 import time
 from typing import Any
@@ -22,12 +23,15 @@ from estreamer import tls
 from estreamer.cli.run import PasswordCache, setup_logging
 from estreamer.errors import EStreamerError, TransportError
 from estreamer.protocol import (
+    DEFAULT_FLAGS,
+    DEFAULT_STREAMS,
     NEED_DATA,
     START_NOW,
     ClientConnection,
     ConnectionClosed,
     Error,
     RequestFlags,
+    Stream,
     StreamingInformation,
 )
 
@@ -42,34 +46,53 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=main)
 
 
-def check_server(settings: cfg.Settings, server: cfg.ServerSettings,
-                 secrets: PasswordCache) -> None:
-    """Run the diagnostics against one server; raise EStreamerError naming the cause."""
-    log.info("Check certificate %s", server.pkcs12_path)
-    identity = secrets.identity(server.pkcs12_path)
-    context = tls.client_context(identity, verify=server.verify, cafile=server.ca_file,
-                                 check_hostname=server.check_hostname,
-                                 min_version=server.tls_version)
-    log.info("Connecting to %s using TLS %s or newer", server.address, server.tls_version)
-    sock = tls.connect(server.host, server.port, context,
-                       connect_timeout=settings.connect_timeout,
-                       read_timeout=settings.response_timeout)
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def check_connection(host: str, port: int, context: ssl.SSLContext, *,
+                     flags: int = int(DEFAULT_FLAGS),
+                     streams: tuple[Stream, ...] = DEFAULT_STREAMS,
+                     connect_timeout: float = 10.0, response_timeout: float = 2.0) -> str:
+    """Connect with ``context``, send the request and wait for the FMC's answer.
+
+    Returns the line ``estreamer test`` prints on success
+    (``<host:port>: Connection successful``); raises :class:`EStreamerError` whose
+    text is the one line it prints otherwise (the address, the cause and the fix).
+    Used by ``estreamer test`` and by the Splunk add-on's "test the connection".
+    """
+    address = _address(host, port)
     try:
-        conn = ClientConnection(start=START_NOW, flags=settings.flags,
-                                streams=settings.request_streams)
+        _exchange(host, port, context, flags, streams, connect_timeout, response_timeout)
+    except EStreamerError as err:
+        if str(err).startswith((address, f"{host}:{port}")):
+            raise
+        raise type(err)(f"{address}: {err}") from err
+    return f"{address}: Connection successful"
+
+
+def _exchange(host: str, port: int, context: ssl.SSLContext, flags: int,
+              streams: tuple[Stream, ...], connect_timeout: float,
+              response_timeout: float) -> None:
+    address = _address(host, port)
+    log.info("Connecting to %s", address)
+    sock = tls.connect(host, port, context, connect_timeout=connect_timeout,
+                       read_timeout=response_timeout)
+    try:
+        conn = ClientConnection(start=START_NOW, flags=flags, streams=streams)
         request = conn.initiate()
         log.info("Request message=%s", request.hex())
         sock.sendall(request)
         log.info("Receiving response message")
-        extended = bool(settings.flags & RequestFlags.EXTENDED)
-        deadline = time.monotonic() + max(settings.response_timeout, 10.0)
+        extended = bool(flags & RequestFlags.EXTENDED)
+        deadline = time.monotonic() + max(response_timeout, 10.0)
         received_any = False
         while True:
             event = conn.next_event()
             if event is NEED_DATA:
                 if time.monotonic() > deadline:
                     raise TransportError(
-                        f"{server.address}: connected, but the FMC sent no answer to the "
+                        f"{address}: connected, but the FMC sent no answer to the "
                         "request; check eStreamer is enabled on the FMC (System > "
                         "Integration > eStreamer)")
                 try:
@@ -77,15 +100,15 @@ def check_server(settings: cfg.Settings, server: cfg.ServerSettings,
                 except socket.timeout:  # not TimeoutError on Python 3.9
                     continue
                 except OSError as err:
-                    raise tls.explain_io_error(err, server.host, server.port,
+                    raise tls.explain_io_error(err, host, port,
                                                received_any=received_any) from err
                 received_any = received_any or bool(data)
                 conn.receive_data(data)
                 continue
             if isinstance(event, ConnectionClosed):
-                raise tls.peer_closed(server.host, server.port, received_any=received_any)
+                raise tls.peer_closed(host, port, received_any=received_any)
             if isinstance(event, Error):
-                raise TransportError(f"{server.address}: the FMC answered with error "
+                raise TransportError(f"{address}: the FMC answered with error "
                                      f"{event.code}: {event.text}")
             if isinstance(event, StreamingInformation) or not extended:
                 log.info("Streaming info response: services %s",
@@ -93,6 +116,25 @@ def check_server(settings: cfg.Settings, server: cfg.ServerSettings,
                 return
     finally:
         sock.close()
+
+
+def check_server(settings: cfg.Settings, server: cfg.ServerSettings,
+                 secrets: PasswordCache) -> str:
+    """Run the diagnostics against one configured server: the line to print, or raise
+    EStreamerError naming the cause."""
+    log.info("Check certificate %s", server.pkcs12_path)
+    try:
+        identity = secrets.identity(server.pkcs12_path)
+        context = tls.client_context(identity, verify=server.verify, cafile=server.ca_file,
+                                     check_hostname=server.check_hostname,
+                                     min_version=server.tls_version)
+    except EStreamerError as err:
+        raise type(err)(f"{server.address}: {err}") from err
+    log.info("Using TLS %s or newer", server.tls_version)
+    return check_connection(server.host, server.port, context, flags=settings.flags,
+                            streams=settings.request_streams,
+                            connect_timeout=settings.connect_timeout,
+                            response_timeout=settings.response_timeout)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -108,13 +150,10 @@ def main(args: argparse.Namespace) -> int:
     for stream in settings.streams:
         for server in stream.servers:
             try:
-                check_server(settings, server, secrets)
+                line = check_server(settings, server, secrets)
             except EStreamerError as err:
                 failures += 1
-                text = str(err)
-                if not text.startswith(server.address):
-                    text = f"{server.address}: {text}"
-                print(text, file=sys.stderr)
+                print(err, file=sys.stderr)
             else:
-                print(f"{server.address}: Connection successful")
+                print(line)
     return 1 if failures else 0
