@@ -150,6 +150,14 @@ FALLBACKS: dict[str, dict[Any, str]] = {
     "discovery_events": C.DISCOVERY_EVENT_NAMES,
 }
 
+def is_security_intelligence(record: Record) -> bool:
+    """A connection event raised by Security Intelligence (eNcore's rule: the SI
+    source/destination field is set). Decoration, the SI sourcetype of the Splunk
+    input and the SI eventtype (sec_intel_event=Yes) all follow this one rule."""
+    return record.record_type == 71 and \
+        record.fields.get("securityIntelligenceSourceDestination", 0) != 0
+
+
 #: derived values: function of the raw value instead of a table
 FUNCTIONS: dict[str, Callable[[int], Any]] = {
     "impact_level": C.impact_level,
@@ -160,8 +168,7 @@ FUNCTIONS: dict[str, Callable[[int], Any]] = {
     "ssl_flow_flag_names": lambda v: (C.bit_names(v, C.SSL_FLOW_FLAGS) or None) if v else None,
     "ssl_flow_message_names":
         lambda v: (C.bit_names(v, C.SSL_FLOW_MESSAGES) or None) if v else None,
-    # eNcore's rule: a connection is a Security Intelligence event when the SI
-    # source/destination field is set (dashboards and the SI eventtype search on it)
+    # see is_security_intelligence (the same rule on the field's value)
     "security_intelligence_event": lambda v: "No" if v == 0 else "Yes",
 }
 

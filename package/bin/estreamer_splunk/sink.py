@@ -22,16 +22,11 @@ from typing import Any, Callable
 
 from estreamer.errors import EStreamerError
 from estreamer.formatters.splunk_names import raw_name
+from estreamer.metadata import is_security_intelligence
 from estreamer.record import Record
 from estreamer_splunk import SOURCETYPE_DATA, SOURCETYPE_SI
 from estreamer_splunk.options import DeviceFilter
 
-#: Connection events (71) that security intelligence raised carry a non-zero
-#: ``securityIntelligenceList1`` / ``securityIntelligenceSourceDestination``
-#: (eNcore's ``sec_intel_event=Yes``).
-_SI_FIELDS = ("securityIntelligenceSourceDestination", "securityIntelligenceList1",
-              "securityIntelligenceList2")
-_SI_RECORDS = frozenset({71})
 _DOMAIN_FIELDS = ("domain", "domainUuid", "domainName")
 NO_FILTER = DeviceFilter()
 
@@ -63,12 +58,6 @@ def event_time(record: Record) -> str | None:
     if not isinstance(usec, int) or not 0 <= usec < 1_000_000:
         usec = 0
     return f"{second}.{usec:06d}"
-
-
-def is_security_intelligence(record: Record) -> bool:
-    if record.record_type not in _SI_RECORDS:
-        return False
-    return any(record.fields.get(name) not in (None, 0, "", "0") for name in _SI_FIELDS)
 
 
 def device_candidates(record: Record) -> list[str]:
