@@ -14,10 +14,12 @@ import json
 import os
 import secrets
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
 from ..certs import make_fmc_certs
+from ..samples import generate_mix
 from ..simulator import Simulator
 from . import run as run_command
 
@@ -59,7 +61,11 @@ def main(args: argparse.Namespace) -> int:
     password = secrets.token_urlsafe(16)
     make_fmc_certs(certs, "127.0.0.1", password)
     os.environ["ESTREAMER_PKCS12_PASSWORD"] = password
-    with Simulator(certs, records=args.events, rate=args.rate) as sim:
+    # Archive times end about now, so the monitor's bookmark lag reads like a live FMC's.
+    per_second = max(1, int(args.rate))
+    start = int(time.time()) - args.events // per_second
+    records = generate_mix(args.events, start_time=start, per_second=per_second)
+    with Simulator(certs, records=records, rate=args.rate) as sim:
         config = work / "estreamer.conf"
         config.write_text(json.dumps(configuration(sim.address[1], args.format), indent=2))
         return run_command.main(argparse.Namespace(config=str(config),
