@@ -17,7 +17,8 @@ What ``run()`` guarantees:
 
 * Records flow socket -> ``decode_record`` -> metadata cache (metadata records are
   always decoded and cached, written only if selected) -> decoration -> selection ->
-  ``sink.write(records)`` once per bundle -> acknowledgement of that bundle. The
+  ``sink.write(records)`` once per bundle; the bundle is acknowledged when it arrives
+  (the acknowledgement is flow control, the bookmark is what counts as delivered). The
   socket is read only when every buffered message has been handed to the sink, so
   the sink paces the FMC (which waits for each acknowledgement); buffers stay bounded.
 * Every ``checkpoint_interval`` seconds (and when the connection ends or the client
@@ -401,9 +402,16 @@ class StreamClient:
                     continue
                 self._send(sock, conn.data_to_send(), endpoint, received_any)
                 if isinstance(event, (Bundle, EventData)):
-                    self._deliver(event.records if isinstance(event, Bundle) else (event,))
+                    # Acknowledge first, so the FMC prepares and sends the next bundle
+                    # while this one is decoded and written (otherwise the two sides take
+                    # turns and each waits for the other). Nothing is lost by it: the ack
+                    # only means "ready for more"; what counts as delivered is the
+                    # bookmark, which moves only after the sink has flushed. At most one
+                    # more bundle waits in the socket until we read it, so the sink
+                    # still paces the FMC.
                     self._send(sock, conn.acknowledge(), endpoint, received_any)
-                    # a slow sink is not a silent FMC: the idle clock starts at our ack
+                    self._deliver(event.records if isinstance(event, Bundle) else (event,))
+                    # a slow sink is not a silent FMC: the idle clock starts after delivery
                     last_data = time.monotonic()
                 elif isinstance(event, Null):
                     pass  # keepalive
