@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint bench
+.PHONY: setup run test lint bench bench-e2e
 
 $(BIN)/estreamer: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -28,6 +28,11 @@ test: setup lint
 	$(MAKE) test-splunk
 
 bench: setup
+	$(BIN)/python bench/bench_protocol.py
 	$(BIN)/python bench/bench_decode.py
+	$(BIN)/python bench/bench_format.py
+
+bench-e2e: setup
+	$(BIN)/python bench/bench_end_to_end.py
 
 -include mk/splunk.mk
