@@ -8,7 +8,7 @@ import struct
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from estreamer.cli import main
@@ -100,10 +100,12 @@ def test_one_corrupted_record_in_a_stream_costs_only_that_record(data: st.DataOb
 
     payloads = list(generate_mix(40, seed=data.draw(st.integers(0, 50))))
     victim = data.draw(st.integers(0, len(payloads) - 1))
+    assume(payloads.count(payloads[victim]) == 1)  # metadata may be sent twice, alike
     bad = bytearray(payloads[victim])
     for _ in range(data.draw(st.integers(1, 6))):  # corrupt the body, keep the framing
         index = data.draw(st.integers(8, len(bad) - 1))
         bad[index] = data.draw(st.integers(0, 255))
+    assume(bytes(bad) not in payloads)
     stream = list(payloads)
     stream[victim] = bytes(bad)
     buf = io.BytesIO()

@@ -135,3 +135,25 @@ def test_security_intelligence_event_flag_on_connections(source_destination: int
     record.fields["securityIntelligenceSourceDestination"] = source_destination
     MetadataCache().decorate(record)
     assert parse_kv(format_splunk(record))["sec_intel_event"] == expected
+
+
+def test_vpn_login_carries_the_first_session_under_encore_names() -> None:
+    # eNcore 5.2.11 flattens the VPN session of 170/171 into top-level fields that VPN
+    # searches use; the decoder keeps the session list, decoration lifts the first one.
+    from estreamer.decoder import decode_record
+    from estreamer.encoder import encode_record
+
+    session = {"index": 1, "vpnType": 3, "groupPolicy": "Remote Staff",
+               "vpnConnectionProfile": "corp", "clientIP": "00" * 10 + "ffff" + "c0000205",
+               "countryCode": 840, "clientOS": "Windows 11", "clientApplication": "AnyConnect",
+               "connectionDuration": 60, "bytesTransmitted": 100, "bytesReceived": 200}
+    record = decode_record(encode_record(170, {"deviceId": 1, "eventSecond": 1_700_000_000,
+                                               "userLogin": {"userId": 5,
+                                                             "vpnSession": [session]}}))
+    MetadataCache().decorate(record)
+    kv = parse_kv(format_splunk(record))
+    assert kv["client_ip"] == "192.0.2.5" and kv["vpn_policy"] == "Remote Staff"
+    assert kv["vpn_type"] == "AnyConnect SSL" and kv["client_os"] == "Windows 11"
+    assert (kv["bytes_transmitted"], kv["bytes_received"]) == ("100", "200")
+    assert kv["vpn_connection_duration"] == "60" and kv["index"] == "1"
+    assert {"client_ip", "vpn_policy", "bytes_received"} <= field_names_for(170)

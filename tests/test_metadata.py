@@ -159,7 +159,7 @@ def test_load_missing_file_is_empty_and_garbage_is_a_clear_error(tmp_path: Path)
 
 def _catalogue_paths() -> dict[int, set[str]]:
     """Every field path each record type can have, from the generated catalogue."""
-    from estreamer.catalogue import BLOCK, BLOCKS, DISCOVERY, DISCOVERY_HEADER, RECORDS
+    from estreamer.catalogue import BLOCK, BLOCKS, DISCOVERY, DISCOVERY_HEADER, LIST, RECORDS
 
     header = [*DISCOVERY_HEADER[0].names, "ipv6Address"]
 
@@ -172,6 +172,9 @@ def _catalogue_paths() -> dict[int, set[str]]:
                 keys = list(by_type.values()) if step.of == "auto" else [step.of]
                 for key in keys:
                     walk(BLOCKS[key].steps, inner, {}, out)
+            elif step.kind == LIST:
+                out.add(prefix + step.name)
+                walk(BLOCKS[step.of].steps, prefix + step.name + ".0.", {}, out)
             elif step.names:
                 out.update(prefix + name for name in step.names)
             else:

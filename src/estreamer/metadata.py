@@ -30,6 +30,7 @@ from estreamer import constants as C
 from estreamer.durable import atomic_write
 from estreamer.errors import ConfigurationError
 from estreamer.record import Record
+from estreamer.values import ip6_text
 
 Key = Union[int, str, tuple]
 
@@ -159,7 +160,7 @@ def is_security_intelligence(record: Record) -> bool:
 
 
 #: derived values: function of the raw value instead of a table
-FUNCTIONS: dict[str, Callable[[int], Any]] = {
+FUNCTIONS: dict[str, Callable[[Any], Any]] = {
     "impact_level": C.impact_level,
     "impact_level_name": lambda flags: C.IMPACT_LEVELS[C.impact_level(flags)],
     # no bit set: nothing to name (the raw 0 is still emitted)
@@ -170,6 +171,10 @@ FUNCTIONS: dict[str, Callable[[int], Any]] = {
         lambda v: (C.bit_names(v, C.SSL_FLOW_MESSAGES) or None) if v else None,
     # see is_security_intelligence (the same rule on the field's value)
     "security_intelligence_event": lambda v: "No" if v == 0 else "Yes",
+    # a raw value copied beside the names (eNcore's view does this for VPN sessions)
+    "value": lambda v: v,
+    # the VPN client address: 16 raw bytes, IPv4-mapped when IPv4
+    "address": lambda v: ip6_text(bytes.fromhex(v)) if len(v) == 32 else None,
 }
 
 
@@ -386,6 +391,28 @@ def _user_block(block: str, login: bool = False) -> tuple[Deco, ...]:
     )
 
 
+def _vpn_session(block: str) -> tuple[Deco, ...]:
+    """The first VPN session of a VPN login/logoff under eNcore's view names.
+
+    eNcore flattens ``<block>.vpnSession`` into top-level fields (client_ip,
+    vpn_policy, bytes_received, ...); VPN searches and dashboards use them. The
+    whole session list is still emitted as it is."""
+    first = f"{block}.vpnSession.0."
+    return (
+        _d(first + "index", "vpnSessionIndex", "fn:value"),
+        _d(first + "vpnType", "vpnTypeName", "vpn_types"),
+        _d(first + "groupPolicy", "vpnGroupPolicy", "fn:value"),
+        _d(first + "vpnConnectionProfile", "vpnConnectionProfile", "fn:value"),
+        _d(first + "clientIP", "vpnClientIp", "fn:address"),
+        _d(first + "countryCode", "vpnCountryName", "countries"),
+        _d(first + "clientOS", "vpnClientOs", "fn:value"),
+        _d(first + "clientApplication", "vpnClientApplication", "fn:value"),
+        _d(first + "connectionDuration", "vpnConnectionDuration", "fn:value"),
+        _d(first + "bytesTransmitted", "vpnBytesTransmitted", "fn:value"),
+        _d(first + "bytesReceived", "vpnBytesReceived", "fn:value"),
+    )
+
+
 _CLIENT_APP = (
     *_DISCOVERY,
     _d("client.applicationProto", "applicationName", "applications"),
@@ -421,8 +448,8 @@ DECORATIONS: dict[int, tuple[Deco, ...]] = {
     145: (_d("sensorId", "deviceName", "devices"),),
     146: (_d("sensorId", "deviceName", "devices"),),
     147: (_d("sensorId", "deviceName", "devices"),),
-    170: (*_DISCOVERY, *_user_block("userLogin")),
-    171: (*_DISCOVERY, *_user_block("userLogoff")),
+    170: (*_DISCOVERY, *_user_block("userLogin"), *_vpn_session("userLogin")),
+    171: (*_DISCOVERY, *_user_block("userLogoff"), *_vpn_session("userLogoff")),
     400: _INTRUSION,
     500: _FILE,
     502: _FILE,
@@ -446,12 +473,16 @@ def decorated_names(record_type: int) -> tuple[str, ...]:
 
 
 def _path_value(fields: dict, parts: tuple[str, ...]) -> Any:
-    """The value at a dotted path into nested blocks (None when a part is absent)."""
+    """The value at a dotted path into nested blocks and lists (``a.b.0.c``; None when a
+    part is absent)."""
     value: Any = fields
     for part in parts:
-        if not isinstance(value, dict):
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
             return None
-        value = value.get(part)
         if value is None:
             return None
     return value

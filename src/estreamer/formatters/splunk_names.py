@@ -278,6 +278,12 @@ COMPUTED_NAMES: dict[str, str] = {
     "securityIntelligenceCategoryName": "sec_intel_policy",
     "transportProtocolName": "ip_proto", "hostTypeName": "host_type",
     "authTypeName": "user_auth_type", "realmName": "realm", "sourceTypeName": "source_type",
+    # the first VPN session of 170/171, under eNcore 5.2.11's names
+    "vpnSessionIndex": "index", "vpnTypeName": "vpn_type", "vpnGroupPolicy": "vpn_policy",
+    "vpnConnectionProfile": "vpn_data", "vpnClientIp": "client_ip",
+    "vpnCountryName": "country_code", "vpnClientOs": "client_os",
+    "vpnClientApplication": "client_app", "vpnConnectionDuration": "vpn_connection_duration",
+    "vpnBytesTransmitted": "bytes_transmitted", "vpnBytesReceived": "bytes_received",
     "sourceApplicationName": "source_app", "typeName": "xff_type",
 }
 
