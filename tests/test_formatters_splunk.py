@@ -157,3 +157,18 @@ def test_vpn_login_carries_the_first_session_under_encore_names() -> None:
     assert (kv["bytes_transmitted"], kv["bytes_received"]) == ("100", "200")
     assert kv["vpn_connection_duration"] == "60" and kv["index"] == "1"
     assert {"client_ip", "vpn_policy", "bytes_received"} <= field_names_for(170)
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ({"legacyIpAddress": "10.1.2.3", "hasIpv6": 0}, "10.1.2.3"),
+    ({"legacyIpAddress": "0.0.0.0", "hasIpv6": 1, "ipv6Address": "2001:db8::7"}, "2001:db8::7"),
+])
+def test_discovery_events_name_the_host_address_as_src_host(header: dict, expected: str) -> None:
+    from estreamer.decoder import decode_record
+    from estreamer.encoder import encode_record
+
+    for archive in (None, 1_700_000_000):  # eNcore got IPv6 right only with one header form
+        record = decode_record(encode_record(19, {"deviceId": 1, **header},
+                                             archive_timestamp=archive))
+        MetadataCache().decorate(record)
+        assert parse_kv(format_splunk(record))["src_host"] == expected

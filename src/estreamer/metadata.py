@@ -197,7 +197,14 @@ def _d(fields: str | tuple[str, ...], name: str, table: str, part: str | None = 
 
 
 _DEVICE = (_d("deviceId", "deviceName", "devices"),)
-_DISCOVERY = (*_DEVICE, _d(("eventType", "eventSubtype"), "eventDescription", "discovery_events"))
+_DISCOVERY = (
+    *_DEVICE,
+    _d(("eventType", "eventSubtype"), "eventDescription", "discovery_events"),
+    # The host's address (eNcore's src_host): the IPv4 header address, replaced by the
+    # IPv6 one when the header carries it (eNcore read it from a fixed offset, bug B6).
+    _d("legacyIpAddress", "hostIpAddress", "fn:value"),
+    _d("ipv6Address", "hostIpAddress", "fn:value"),
+)
 _SSL_EVENT = (
     _d("sslActualAction", "sslActualActionName", "ssl_actions"),
     _d("sslFlowStatus", "sslFlowStatusName", "ssl_flow_statuses"),

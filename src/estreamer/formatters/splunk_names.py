@@ -278,6 +278,7 @@ COMPUTED_NAMES: dict[str, str] = {
     "securityIntelligenceCategoryName": "sec_intel_policy",
     "transportProtocolName": "ip_proto", "hostTypeName": "host_type",
     "authTypeName": "user_auth_type", "realmName": "realm", "sourceTypeName": "source_type",
+    "hostIpAddress": "src_host",
     # the first VPN session of 170/171, under eNcore 5.2.11's names
     "vpnSessionIndex": "index", "vpnTypeName": "vpn_type", "vpnGroupPolicy": "vpn_policy",
     "vpnConnectionProfile": "vpn_data", "vpnClientIp": "client_ip",
