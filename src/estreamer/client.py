@@ -46,7 +46,6 @@ import os
 import random
 import socket
 import ssl
-import struct
 import threading
 import time
 from collections.abc import Sequence
@@ -56,7 +55,7 @@ from typing import Callable, NamedTuple, Protocol
 from estreamer import tls
 from estreamer.bookmark import Bookmark, BookmarkStore, Tracker, key_filename, record_digest
 from estreamer.config import METADATA_RECORDS, RecordSelection
-from estreamer.decoder import decode_record
+from estreamer.decoder import decode_record, record_header
 from estreamer.errors import (
     EStreamerError,
     ProtocolError,
@@ -89,8 +88,6 @@ log = logging.getLogger("estreamer.client")
 #: eNcore's ``start`` values.
 START_MODE_GENESIS, START_MODE_NOW, START_MODE_BOOKMARK = 0, 1, 2
 
-_HEADER = struct.Struct(">II")
-_U32 = struct.Struct(">I")
 _RECV_SIZE = 256 * 1024
 
 
@@ -181,20 +178,6 @@ class _Stopped(Exception):
 
 class _SinkFailed(EStreamerError):
     """Internal: the sink refused records; the stream cannot go on without losing them."""
-
-
-def peek_header(payload: bytes) -> tuple[int, int]:
-    """(record type, archive second) of an Event Data payload; archive 0 when absent.
-
-    The long (16-byte) header is recognised by its length, as eNcore does (PROTOCOL.md
-    7.1), so no decode is needed for records that are only counted or skipped.
-    """
-    if len(payload) < 8:
-        raise RecordDecodeError(f"record of {len(payload)} bytes is shorter than its header")
-    record_type, length = _HEADER.unpack_from(payload)
-    if len(payload) == 16 + length:
-        return record_type, _U32.unpack_from(payload, 8)[0]
-    return record_type, 0
 
 
 class StreamClient:
@@ -457,9 +440,10 @@ class StreamClient:
             payload = item.payload
             status.received += 1
             try:
-                record_type, second = peek_header(payload)
+                # type and archive second only: records that are skipped need no decoding
+                record_type, _, second = record_header(payload, item.offset)
             except RecordDecodeError as err:
-                self._decode_error(err, None, item.offset)
+                self._decode_error(err, err.record_type, item.offset)
                 continue
             digest = record_digest(payload)
             fresh = tracker.is_new(second, digest)

@@ -40,7 +40,7 @@ from .catalogue import (
     Step,
 )
 from .errors import RecordDecodeError
-from .fastpath import CONVERT, compile_block, compile_record
+from .fastpath import compile_block, compile_record
 from .record import Record
 from .values import TO_TEXT, ip6_text, text
 
@@ -49,37 +49,43 @@ ARCHIVE_HEADER = struct.Struct(">II")
 BLOCK_HEADER = struct.Struct(">II")
 IPV6 = struct.Struct(">16s")
 
-__all__ = ["decode_record", "record_layout"]
+__all__ = ["decode_record", "record_header"]
 
 
 class _Malformed(Exception):
     """Internal: carries a message up to decode_record, which adds type and offset."""
 
 
-def record_layout(record_type: int) -> RecordLayout | None:
-    return RECORDS.get(record_type)
+def record_header(payload: bytes | bytearray | memoryview, offset: int = -1
+                  ) -> tuple[int, int, int]:
+    """(record type, where the body starts, archive timestamp) of an Event Data payload.
+
+    The long (16-byte) header is told from the short one by the payload length
+    (PROTOCOL.md 7.1); the archive timestamp is 0 with the short one. Cheap enough
+    for callers that only need to know which record and which second it is.
+    """
+    size = len(payload)
+    if size < 8:
+        raise RecordDecodeError(f"record header truncated: {size} bytes", None, offset)
+    record_type, length = RECORD_HEADER.unpack_from(payload, 0)
+    if size == 8 + length:
+        return record_type, 8, 0
+    if size == 16 + length:
+        return record_type, 16, ARCHIVE_HEADER.unpack_from(payload, 8)[0]
+    raise RecordDecodeError(
+        f"recordLength {length} does not fit the {size}-byte message payload "
+        "(expected payload = recordLength + 8 or + 16)", record_type, offset)
 
 
 def decode_record(payload: bytes | bytearray | memoryview, offset: int = -1) -> Record:
     """Decode one Event Data payload (record header + body)."""
     buf = bytes(payload)
     size = len(buf)
-    if size < 8:
-        raise RecordDecodeError(f"record header truncated: {size} bytes", None, offset)
-    record_type, length = RECORD_HEADER.unpack_from(buf, 0)
-    if size == 8 + length:
-        start, archive = 8, 0
-    elif size == 16 + length:
-        start = 16
-        archive = ARCHIVE_HEADER.unpack_from(buf, 8)[0]
-    else:
-        raise RecordDecodeError(
-            f"recordLength {length} does not fit the {size}-byte message payload "
-            "(expected payload = recordLength + 8 or + 16)", record_type, offset)
+    record_type, start, archive = record_header(buf, offset)
     layout = RECORDS.get(record_type)
     if layout is None:
         raise RecordDecodeError(
-            f"unknown record type, {length} bytes skipped", record_type, offset)
+            f"unknown record type, {size - start} bytes skipped", record_type, offset)
     state = _State(layout)
     try:
         fast = _RECORD_FAST.get(record_type)
@@ -182,22 +188,9 @@ def _fixed_one_by_one(buf: bytes, p: int, end: int, step: Step, out: dict[str, A
     return p
 
 
-_DH_STRUCT = DISCOVERY_FIXED.struct
-_DH_NAMES = DISCOVERY_FIXED.names
-_DH_SIZE = _DH_STRUCT.size if _DH_STRUCT else 0
-_IPV4_TEXT = CONVERT["ipv4"]
-_MAC_TEXT = CONVERT["mac"]
-
-
 def _discovery_header(buf: bytes, p: int, end: int, out: dict[str, Any]) -> int:
-    if p + _DH_SIZE <= end:
-        assert _DH_STRUCT is not None
-        out.update(zip(_DH_NAMES, _DH_STRUCT.unpack_from(buf, p)))
-        out["legacyIpAddress"] = _IPV4_TEXT(out["legacyIpAddress"])
-        out["macAddress"] = _MAC_TEXT(out["macAddress"])
-        p += _DH_SIZE
-    else:
-        p = _walk(buf, p, end, (DISCOVERY_FIXED,), out, _NO_STATE)
+    # The common IPv4 case is compiled (fastpath); this is the reference reading.
+    p = _walk(buf, p, end, (DISCOVERY_FIXED,), out, _NO_STATE)
     if out.get("hasIpv6") == 1:
         if p + 16 > end:
             raise _Malformed("discovery header: hasIpv6 is 1 but the IPv6 address is missing")

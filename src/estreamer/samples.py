@@ -21,7 +21,7 @@ import struct
 from collections.abc import Iterator
 from typing import Any
 
-from .catalogue import BLOCKS, FIXED, RECORDS
+from .catalogue import BLOCK, BLOCKS, DISCOVERY, FIXED, RECORDS
 from .encoder import encode_record
 
 U16 = struct.Struct(">H")
@@ -168,10 +168,10 @@ def _offset(record_type: int, block_type: int | None, name: str) -> tuple[int, s
     base = 16  # long record header
     runs = []
     for step in layout.steps:
-        if step.kind == "discovery":
+        if step.kind == DISCOVERY:
             runs.append((base, DISCOVERY_FIXED))
             base += 40  # the samples use IPv4 discovery headers
-        elif step.kind == "block":
+        elif step.kind == BLOCK:
             key = layout.by_block_type[block_type] if step.of == "auto" else step.of  # type: ignore[index]
             first = BLOCKS[key].steps[0]  # type: ignore[index]
             runs.append((base + 8, first))

@@ -8,7 +8,8 @@ import struct
 
 import pytest
 
-from estreamer.client import Backoff, StreamStatus, peek_header
+from estreamer.client import Backoff, StreamStatus
+from estreamer.decoder import record_header
 from estreamer.errors import RecordDecodeError
 from estreamer.monitor import Monitor
 
@@ -22,14 +23,14 @@ def test_backoff_doubles_with_jitter_and_is_bounded():
     assert backoff.next_delay() <= 1.0
 
 
-def test_peek_header_long_and_short_forms():
+def test_record_header_long_and_short_forms():
     body = b"\x00" * 12
     long_form = struct.pack(">IIII", 71, len(body), 1_700_000_123, 0) + body
     short_form = struct.pack(">II", 71, len(body)) + body
-    assert peek_header(long_form) == (71, 1_700_000_123)
-    assert peek_header(short_form) == (71, 0)
-    with pytest.raises(RecordDecodeError, match="shorter than its header"):
-        peek_header(b"\x00\x00\x00")
+    assert record_header(long_form) == (71, 16, 1_700_000_123)
+    assert record_header(short_form) == (71, 8, 0)
+    with pytest.raises(RecordDecodeError, match="record header truncated"):
+        record_header(b"\x00\x00\x00")
 
 
 def test_monitor_rate_velocity_and_lag(caplog):

@@ -24,8 +24,7 @@ from tests.splunk.conftest import add_account
 from tests.splunk.splunkd_standin import StandIn
 
 from estreamer.certs import client_pkcs12_bytes
-from estreamer.client import peek_header
-from estreamer.decoder import decode_record
+from estreamer.decoder import decode_record, record_header
 from estreamer.simulator import Simulator
 
 BOOKMARKS = "TA_estreamer_bookmarks"
@@ -57,7 +56,7 @@ def env(splunkd: StandIn, tmp_path: Path) -> dict[str, str]:
 
 
 def expected_count(sim: Simulator, types: set[int]) -> int:
-    return sum(peek_header(sim.archive.payload(i))[0] in types for i in range(len(sim.archive)))
+    return sum(record_header(sim.archive.payload(i))[0] in types for i in range(len(sim.archive)))
 
 
 def stream(python: str, app_dir: Path, splunkd: StandIn, env: dict[str, str], name: str,
@@ -181,7 +180,7 @@ def test_stream_writes_events_and_checkpoints(splunk_python: str, app_dir: Path,
 
     # the checkpoint is in the KV store, at the newest archive second delivered
     state = splunkd.state.kv_state(BOOKMARKS, "fmc1")
-    newest = max(peek_header(sim.archive.payload(i))[1] for i in range(len(sim.archive)))
+    newest = max(record_header(sim.archive.payload(i))[2] for i in range(len(sim.archive)))
     assert state["stream"] == f"127.0.0.1:{sim.port}"
     assert state["state"]["second"] == newest
     assert splunkd.state.kv_state(METADATA, "fmc1")["state"]  # the metadata cache too
