@@ -21,7 +21,7 @@ import struct
 from collections.abc import Iterator
 from typing import Any
 
-from .catalogue import BLOCK, BLOCKS, DISCOVERY, FIXED, RECORDS
+from .catalogue import BLOCK, BLOCKS, DISCOVERY, DISCOVERY_FIXED, FIXED, RECORDS
 from .encoder import encode_record
 
 U16 = struct.Struct(">H")
@@ -162,7 +162,6 @@ class _Template:
 
 def _offset(record_type: int, block_type: int | None, name: str) -> tuple[int, struct.Struct]:
     """Payload offset of a field in the first fixed run of the body (or body block)."""
-    from .catalogue import DISCOVERY_FIXED
 
     layout = RECORDS[record_type]
     base = 16  # long record header
