@@ -162,7 +162,6 @@ class _Template:
 
 def _offset(record_type: int, block_type: int | None, name: str) -> tuple[int, struct.Struct]:
     """Payload offset of a field in the first fixed run of the body (or body block)."""
-
     layout = RECORDS[record_type]
     base = 16  # long record header
     runs = []
