@@ -89,10 +89,14 @@ def decode_record(payload: bytes | bytearray | memoryview, offset: int = -1) -> 
     state = _State(layout)
     try:
         fast = _RECORD_FAST.get(record_type)
-        fields = fast(buf, start, size, state) if fast is not None else None
-        if fields is None:  # irregular or not compiled: the reference walker
-            fields = {}
-            _walk(buf, start, size, layout.steps, fields, state)
+        flat = fast(buf, start, size, state) if fast is not None else None
+        if flat is not None:
+            names, values = flat
+            return Record(record_type, None, archive, state.block_type, buf, offset,
+                          values, names)
+        # irregular or not compiled: the reference walker
+        fields: dict[str, Any] = {}
+        _walk(buf, start, size, layout.steps, fields, state)
     except _Malformed as err:
         raise RecordDecodeError(str(err), record_type, offset) from None
     except (struct.error, ValueError, IndexError, KeyError, UnicodeError) as err:

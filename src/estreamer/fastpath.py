@@ -16,8 +16,10 @@ Two shapes are generated:
 * :func:`compile_block` - a walker for a nested block, with the generic
   walker's signature ``f(buf, p, end, steps, out, state) -> p``;
 * :func:`compile_record` - a whole record body ``f(buf, p, end, state) ->
-  dict | None`` (None: use the generic walker), with the body block chosen by
-  its own type inlined, so a connection record is one function and one dict.
+  (names, values) | None`` (None: use the generic walker), with the body block
+  chosen by its own type inlined, so a connection record is one function and
+  one tuple (a dict of ~130 fields would cost more than the decoding; see
+  :class:`estreamer.record.Record`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from .catalogue import (
     RecordLayout,
     Step,
 )
+from .record import FieldNames
 from .values import TO_TEXT, ip6_text, mac_text, uuid_text
 
 HEADER = struct.Struct(">II")
@@ -78,7 +81,7 @@ class _Source:
     def __init__(self, header: str) -> None:
         self.env: dict[str, Any] = {"HDR": HEADER.unpack_from}
         self.lines = [header]
-        self.items: list[str] = []      # "'name': expression" entries of the dict display
+        self.items: list[tuple[str, str]] = []  # (field name, expression) in wire order
         self.local_of: dict[str, str] = {}
         self.count = 0
 
@@ -100,7 +103,7 @@ class _Source:
                     f"{pad}{var} = buf[p + 8:p + n].rstrip(b'\\0').decode('utf-8', "
                     "'backslashreplace') if n > 8 else ''",
                     f"{pad}p += n"]
-                self.items.append(f"{step.name!r}: {var}")
+                self.items.append((step.name, var))  # type: ignore[arg-type]
             elif step.kind is BYTES:
                 count = self.local_of.get(step.length_from or "")
                 if count is None:
@@ -112,7 +115,7 @@ class _Source:
                                f"{pad}if q < p or q > {end}: {bail}",
                                f"{pad}{var} = buf[p:q]{decode}",
                                f"{pad}p = q"]
-                self.items.append(f"{step.name!r}: {var}")
+                self.items.append((step.name, var))  # type: ignore[arg-type]
             else:
                 return False
         return True
@@ -131,12 +134,21 @@ class _Source:
             if ftype in MEMO:
                 self.env[f"M_{ftype}"] = MEMO[ftype]
                 self.env[f"G_{ftype}"] = MEMO[ftype].get
-                self.items.append(f"{fname!r}: G_{ftype}({var}) or M_{ftype}({var})")
+                self.items.append((fname, f"G_{ftype}({var}) or M_{ftype}({var})"))
             elif ftype in CONVERT:
                 self.env[f"C_{ftype}"] = CONVERT[ftype]
-                self.items.append(f"{fname!r}: C_{ftype}({var})")
+                self.items.append((fname, f"C_{ftype}({var})"))
             else:
-                self.items.append(f"{fname!r}: {var}")
+                self.items.append((fname, var))
+
+    def names_and_values(self) -> str:
+        """``NAMESn, (values, ...)``: the fields so far as a shared name tuple and values."""
+        names = self.name("NAMES")
+        self.env[names] = FieldNames([name for name, _ in self.items])
+        return f"{names}, ({', '.join(expr for _, expr in self.items)},)"
+
+    def dict_display(self) -> str:
+        return "{" + ", ".join(f"{name!r}: {expr}" for name, expr in self.items) + "}"
 
     def build(self, name: str) -> Any:
         exec("\n".join(self.lines), self.env)
@@ -152,12 +164,13 @@ def compile_block(steps: tuple[Step, ...], walk: Walker, name: str) -> Walker | 
     src.lines.append("    start = p")
     if not src.emit(steps, "end", "return walk(buf, start, end, steps, out, state)", "    "):
         return None
-    src.lines += ["    out.update({" + ", ".join(src.items) + "})", "    return p"]
+    src.lines += [f"    out.update({src.dict_display()})", "    return p"]
     return src.build(name)
 
 
-def compile_record(layout: RecordLayout, name: str) -> Callable[..., dict | None] | None:
-    """``f(buf, p, end, state) -> fields`` for a whole record body, or None.
+def compile_record(layout: RecordLayout, name: str
+                   ) -> Callable[..., tuple[FieldNames, tuple] | None] | None:
+    """``f(buf, p, end, state) -> (names, values)`` for a whole record body, or None.
 
     Handles bodies made of the discovery event header, simple fields and at most
     one flattened body block at the end (chosen by its wire type when the
@@ -191,7 +204,7 @@ def compile_record(layout: RecordLayout, name: str) -> Callable[..., dict | None
         elif not src.emit((step,), "end", "return None", "    "):
             return None
     if tail is None:
-        src.lines.append("    return {" + ", ".join(src.items) + "}")
+        src.lines.append(f"    return {src.names_and_values()}")
         return src.build(name)
     src.lines += ["    if p + 8 > end: return None", "    t, n = HDR(buf, p)",
                   "    if n < 8 or p + n > end: return None", "    bend = p + n",
@@ -204,6 +217,6 @@ def compile_record(layout: RecordLayout, name: str) -> Callable[..., dict | None
             return None
         if tail.of == "auto":
             src.lines.append(f"        state.block_type = {block_type}")
-        src.lines.append("        return {" + ", ".join(src.items) + "}")
+        src.lines.append(f"        return {src.names_and_values()}")
     src.lines.append("    return None")
     return src.build(name)

@@ -29,7 +29,7 @@ from typing import Any, Callable, NamedTuple, Union
 from estreamer import constants as C
 from estreamer.durable import atomic_write
 from estreamer.errors import ConfigurationError
-from estreamer.record import Record
+from estreamer.record import FieldNames, Record
 from estreamer.values import ip6_text
 
 Key = Union[int, str, tuple]
@@ -156,7 +156,7 @@ def is_security_intelligence(record: Record) -> bool:
     source/destination field is set). Decoration, the SI sourcetype of the Splunk
     input and the SI eventtype (sec_intel_event=Yes) all follow this one rule."""
     return record.record_type == 71 and \
-        record.fields.get("securityIntelligenceSourceDestination", 0) != 0
+        record.get("securityIntelligenceSourceDestination", 0) != 0
 
 
 #: derived values: function of the raw value instead of a table
@@ -505,10 +505,10 @@ class _Source(NamedTuple):
     functions: tuple[str, ...]  # FUNCTIONS entries bound to FN0, FN1, ...
 
 
-_sources: dict[int, _Source] = {}
+_sources: dict[tuple[int, int], _Source] = {}
 
 
-def _source(record_type: int) -> _Source:
+def _source(record_type: int, names: FieldNames | None = None) -> _Source:
     """Straight-line code for the decorations of ``record_type``.
 
     Decoration runs for every event, and a connection record has ~50
@@ -521,24 +521,39 @@ def _source(record_type: int) -> _Source:
     the step-by-step reading of a ``Deco`` says: no key (a field absent) -> no
     name; table first, then ``FALLBACKS``; then ``part`` of a dict value;
     ``fn:`` tables call the function and keep a non-None result.
+
+    Two readings of the fields: ``decorate(F, C)`` reads the dict ``F``; with
+    ``names`` (a flat record's :class:`FieldNames`) ``decorate(V, C)`` reads the
+    values tuple ``V`` by position, and a decoration whose field the layout lacks
+    is left out when the code is generated.
     """
-    cached = _sources.get(record_type)
+    key = (record_type, -1 if names is None else names.serial)
+    cached = _sources.get(key)
     if cached is not None:
         return cached
-    lines = ["def decorate(F, C):", "    get = F.get"]
-    reads: dict[str, str] = {}      # field path -> local holding its value
+    lines = ["def decorate(F, C):", "    get = F.get"] if names is None \
+        else ["def decorate(V, C):"]
+    header = len(lines)
+    reads: dict[str, str | None] = {}  # field path -> local holding its value (None: absent)
     tables: list[str] = []
     fallbacks: list[str] = []
     functions: list[str] = []
 
-    def read(path: str) -> str:
-        var = reads.get(path)
-        if var is None:
-            var = reads[path] = f"v{len(reads)}"
-            if "." in path:
-                lines.append(f"    {var} = _path_value(F, {tuple(path.split('.'))!r})")
+    def read(path: str) -> str | None:
+        if path in reads:
+            return reads[path]
+        var: str | None = f"v{len(reads)}"
+        if names is not None:
+            index = names.position.get(path)
+            if index is None:
+                var = None  # not in this layout: never decorated
             else:
-                lines.append(f"    {var} = get({path!r})")
+                lines.append(f"    {var} = V[{index}]")
+        elif "." in path:
+            lines.append(f"    {var} = _path_value(F, {tuple(path.split('.'))!r})")
+        else:
+            lines.append(f"    {var} = get({path!r})")
+        reads[path] = var
         return var
 
     def bound(names: list[str], name: str, prefix: str) -> str:
@@ -548,30 +563,32 @@ def _source(record_type: int) -> _Source:
 
     for deco in DECORATIONS.get(record_type, _DEVICE):
         variables = [read(path) for path in deco.fields]
+        if None in variables:
+            continue
         lines.append(f"    # {' + '.join(deco.fields)} -> {deco.name} ({deco.table})")
         lines.append("    if " + " and ".join(f"{v} is not None" for v in variables) + ":")
-        key = variables[0]
+        key_var = variables[0]
         if len(variables) > 1:
-            key = "k"
-            lines.append(f"        k = ({', '.join(variables)})")
+            key_var = "k"
+            lines.append(f"        k = ({', '.join(variables)})")  # type: ignore[arg-type]
         if deco.table.startswith("fn:"):
-            lines.append(f"        n = {bound(functions, deco.table[3:], 'FN')}({key})")
+            lines.append(f"        n = {bound(functions, deco.table[3:], 'FN')}({key_var})")
         else:
-            lines.append(f"        n = {bound(tables, deco.table, 'T')}.get({key})")
+            lines.append(f"        n = {bound(tables, deco.table, 'T')}.get({key_var})")
             if deco.table in FALLBACKS:
                 lines.append("        if n is None:")
-                lines.append(f"            n = {bound(fallbacks, deco.table, 'B')}.get({key})")
+                lines.append(f"            n = {bound(fallbacks, deco.table, 'B')}.get({key_var})")
             if deco.part is not None:
                 lines.append("        if n is not None:")
                 lines.append(f"            n = n.get({deco.part!r})")
         lines.append("        if n is not None:")
         lines.append(f"            C[{deco.name!r}] = n")
-    if len(lines) == 2:
+    if len(lines) == header:
         lines.append("    return")
     text = "\n".join(lines) + "\n"
     code = compile(text, f"<decorate {record_type}>", "exec")
-    cached = _sources[record_type] = _Source(text, code, tuple(tables), tuple(fallbacks),
-                                             tuple(functions))
+    cached = _sources[key] = _Source(text, code, tuple(tables), tuple(fallbacks),
+                                     tuple(functions))
     return cached
 
 
@@ -584,7 +601,8 @@ class MetadataCache:
 
     def __init__(self) -> None:
         self._tables: dict[str, dict[Key, Any]] = {}
-        self._plans: dict[int, Callable[[dict, dict], None]] = {}
+        # (record type, FieldNames serial or -1) -> its generated decorator
+        self._plans: dict[tuple[int, int], Callable[[Any, dict], None]] = {}
 
     # --- storing --------------------------------------------------------
     def table(self, name: str) -> dict[Key, Any]:
@@ -638,23 +656,32 @@ class MetadataCache:
         return sum(len(t) for t in self._tables.values())
 
     # --- decoration -----------------------------------------------------
-    def _plan(self, record_type: int) -> Callable[[dict, dict], None]:
+    def _plan(self, record_type: int, names: FieldNames | None) -> Callable[[Any, dict], None]:
         """The generated decorator of ``record_type``, bound to this cache's live tables."""
-        source = _source(record_type)
+        source = _source(record_type, names)
         env: dict[str, Any] = {"_path_value": _path_value}
         env.update((f"T{i}", self.table(name)) for i, name in enumerate(source.tables))
         env.update((f"B{i}", FALLBACKS[name]) for i, name in enumerate(source.fallbacks))
         env.update((f"FN{i}", FUNCTIONS[name]) for i, name in enumerate(source.functions))
         exec(source.code, env)
-        plan: Callable[[dict, dict], None] = env["decorate"]
-        self._plans[record_type] = plan
+        plan: Callable[[Any, dict], None] = env["decorate"]
+        self._plans[(record_type, -1 if names is None else names.serial)] = plan
         return plan
 
     def decorate(self, record: Record) -> Record:
         """Fill ``record.computed`` with the names known for its ids; returns the record."""
-        plan = self._plans.get(record.record_type)
+        values = record.values
+        if values is not None:  # a flat record: read its values by position
+            names = record.names
+            assert names is not None
+            plan = self._plans.get((record.record_type, names.serial))
+            if plan is None:
+                plan = self._plan(record.record_type, names)
+            plan(values, record.computed)
+            return record
+        plan = self._plans.get((record.record_type, -1))
         if plan is None:
-            plan = self._plan(record.record_type)
+            plan = self._plan(record.record_type, None)
         plan(record.fields, record.computed)
         return record
 

@@ -46,15 +46,14 @@ def _time_fields(record_type: int, keys: tuple[str, ...]) -> tuple[str | None, s
 
 def event_time(record: Record) -> str | None:
     """``"<seconds>.<microseconds>"`` of the record's event; None lets splunkd decide."""
-    fields = record.fields
-    second_key, usec_key = _time_fields(record.record_type, tuple(fields))
-    second = fields.get(second_key) if second_key else None
+    second_key, usec_key = _time_fields(record.record_type, record.field_names())
+    second = record.get(second_key) if second_key else None
     if not isinstance(second, int) or isinstance(second, bool) or second <= 0:
         second = record.archive_timestamp or None
         usec_key = None
     if second is None:
         return None
-    usec = fields.get(usec_key) if usec_key else 0
+    usec = record.get(usec_key) if usec_key else 0
     if not isinstance(usec, int) or not 0 <= usec < 1_000_000:
         usec = 0
     return f"{second}.{usec:06d}"
@@ -63,14 +62,14 @@ def event_time(record: Record) -> str | None:
 def device_candidates(record: Record) -> list[str]:
     """Identifiers the device/domain filter matches: device id and name, domain."""
     out = []
-    device_id = record.fields.get("deviceId")
+    device_id = record.get("deviceId")
     if device_id is not None:
         out.append(str(device_id))
         name = record.computed.get("deviceName")
         if name:
             out.append(str(name))
     for key in _DOMAIN_FIELDS:
-        value = record.fields.get(key)
+        value = record.get(key)
         if value:
             out.append(str(value))
     return out

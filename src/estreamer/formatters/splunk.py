@@ -101,7 +101,7 @@ _PAIRS: dict[str, dict[Any, str]] = {}
 class _Plan(NamedTuple):
     # render(fields, rest) -> the whole line; rest is " " + nested and computed
     # pairs (or ""). Raises KeyError when ``fields`` lacks a key of the plan.
-    render: Callable[[dict, str], str]
+    render: Callable[[Any, str], str]  # reads a fields dict, or a flat record's values
     nested: tuple[tuple[str, tuple[str, ...]], ...]  # (name, path) of nested values
     pairs: dict[str, dict[Any, str]]  # computed key -> its memo in _PAIRS
     names: dict[str, str]             # computed key -> Splunk name
@@ -132,6 +132,9 @@ def _tail(record_type: int) -> str:
 def _build(record: Record) -> _Plan:
     """The plan for records shaped like ``record`` (same keys, same value types).
 
+    A flat record (``record.values``) gets a plan that reads its values tuple by
+    position; any other record, one that reads ``record.fields`` by key.
+
     The line is one ``%`` template (``"rec_type=71 event_sec=%s ..."``, the
     fastest of str.format, f-strings and %% for ~120 values), filled by a
     generated function: one ``itemgetter`` call unpacked into locals, then
@@ -142,7 +145,14 @@ def _build(record: Record) -> _Plan:
     rt = record.record_type
     top: list[tuple[str, str, Any]] = []       # (key, name, value) of top-level scalars
     nested: list[tuple[str, tuple[str, ...]]] = []
-    for key, value in record.fields.items():
+    values, names = record.values, record.names
+    if values is not None:
+        assert names is not None
+        # the pairs a dict would hold: first position of a repeated name, last value
+        items = [(key, values[names.position[key]]) for key in dict.fromkeys(names)]
+    else:
+        items = list(record.fields.items())
+    for key, value in items:
         if isinstance(value, dict):
             flat: list[tuple[str, tuple[str, ...], Any]] = []
             _flatten(rt, value, key + ".", flat, (key,))
@@ -167,8 +177,11 @@ def _build(record: Record) -> _Plan:
     template = (f"rec_type={rt}" + "".join(f" {name}=%s" for _, name, _ in top)
                 + "%s" + _tail(rt).replace("%", "%%"))
     lines = ["def render(F, rest):"]
+    # where each value is found: its key in ``fields``, or its index in ``values``
+    where: list[Any] = [key for key, _, _ in top] if values is None \
+        else [names.position[key] for key, _, _ in top]  # type: ignore[union-attr]
     if len(top) == 1:
-        lines.append(f"    v0 = F[{top[0][0]!r}]")
+        lines.append(f"    v0 = F[{where[0]!r}]")
     elif top:
         lines.append(f"    {', '.join(f'v{i}' for i in range(len(top)))}, = get(F)")
     lines.append(f"    return TEMPLATE % ({', '.join(args)},)")
@@ -176,12 +189,12 @@ def _build(record: Record) -> _Plan:
     env: dict[str, Any] = {"TEMPLATE": template, "quoted": _QUOTED.get, "text": _text,
                            "value_text": _value_text}
     if len(top) > 1:
-        env["get"] = itemgetter(*(key for key, _, _ in top))
+        env["get"] = itemgetter(*where)
     # the file name tells the layouts apart in tracebacks and profiles
     exec(compile(source, f"<splunk {rt}/{record.block_type}>", "exec"), env)
-    names = computed_names(rt)
-    pairs = {key: _PAIRS.setdefault(name, {}) for key, name in names.items()}
-    return _Plan(env["render"], tuple(nested), pairs, names, source)
+    computed = computed_names(rt)
+    pairs = {key: _PAIRS.setdefault(name, {}) for key, name in computed.items()}
+    return _Plan(env["render"], tuple(nested), pairs, computed, source)
 
 
 _plans: dict[tuple[int, Any, int], _Plan] = {}
@@ -242,8 +255,20 @@ def _rest(plan: _Plan, record: Record) -> str:
     return rest
 
 
+#: plans of flat records, by record type and FieldNames serial
+_flat_plans: dict[tuple[int, int], _Plan] = {}
+
+
 def format_splunk(record: Record) -> str:
     """One Splunk key=value line for ``record`` (no trailing newline)."""
+    values = record.values
+    if values is not None:
+        key = (record.record_type, record.names.serial)  # type: ignore[union-attr]
+        flat = _flat_plans.get(key)
+        if flat is None:
+            flat = _flat_plans[key] = _build(record)
+        # a flat record holds ints and text only: its plan always applies
+        return flat.render(values, _rest(flat, record))
     fields = record.fields
     plan_key = (record.record_type, record.block_type, len(fields))
     plan = _plans.get(plan_key)
