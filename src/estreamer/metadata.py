@@ -566,23 +566,27 @@ def _source(record_type: int, names: FieldNames | None = None) -> _Source:
         if None in variables:
             continue
         lines.append(f"    # {' + '.join(deco.fields)} -> {deco.name} ({deco.table})")
-        lines.append("    if " + " and ".join(f"{v} is not None" for v in variables) + ":")
+        pad = "    "
+        if names is None:  # a flat record's values are never None: no test needed
+            lines.append(f"{pad}if " + " and ".join(f"{v} is not None" for v in variables) + ":")
+            pad += "    "
         key_var = variables[0]
         if len(variables) > 1:
             key_var = "k"
-            lines.append(f"        k = ({', '.join(variables)})")  # type: ignore[arg-type]
+            lines.append(f"{pad}k = ({', '.join(variables)})")  # type: ignore[arg-type]
+        # T<i>, B<i>: the ``get`` of a cache table / static table, bound once
         if deco.table.startswith("fn:"):
-            lines.append(f"        n = {bound(functions, deco.table[3:], 'FN')}({key_var})")
+            lines.append(f"{pad}n = {bound(functions, deco.table[3:], 'FN')}({key_var})")
         else:
-            lines.append(f"        n = {bound(tables, deco.table, 'T')}.get({key_var})")
+            lines.append(f"{pad}n = {bound(tables, deco.table, 'T')}({key_var})")
             if deco.table in FALLBACKS:
-                lines.append("        if n is None:")
-                lines.append(f"            n = {bound(fallbacks, deco.table, 'B')}.get({key_var})")
+                lines.append(f"{pad}if n is None:")
+                lines.append(f"{pad}    n = {bound(fallbacks, deco.table, 'B')}({key_var})")
             if deco.part is not None:
-                lines.append("        if n is not None:")
-                lines.append(f"            n = n.get({deco.part!r})")
-        lines.append("        if n is not None:")
-        lines.append(f"            C[{deco.name!r}] = n")
+                lines.append(f"{pad}if n is not None:")
+                lines.append(f"{pad}    n = n.get({deco.part!r})")
+        lines.append(f"{pad}if n is not None:")
+        lines.append(f"{pad}    C[{deco.name!r}] = n")
     if len(lines) == header:
         lines.append("    return")
     text = "\n".join(lines) + "\n"
@@ -596,7 +600,7 @@ class MetadataCache:
     """Names learned from metadata records, looked up by decoration.
 
     Tables are created on first use and never replaced (only mutated), so the
-    compiled decoration plans can hold references to them.
+    compiled decoration plans can hold their bound ``get`` methods.
     """
 
     def __init__(self) -> None:
@@ -660,8 +664,8 @@ class MetadataCache:
         """The generated decorator of ``record_type``, bound to this cache's live tables."""
         source = _source(record_type, names)
         env: dict[str, Any] = {"_path_value": _path_value}
-        env.update((f"T{i}", self.table(name)) for i, name in enumerate(source.tables))
-        env.update((f"B{i}", FALLBACKS[name]) for i, name in enumerate(source.fallbacks))
+        env.update((f"T{i}", self.table(name).get) for i, name in enumerate(source.tables))
+        env.update((f"B{i}", FALLBACKS[name].get) for i, name in enumerate(source.fallbacks))
         env.update((f"FN{i}", FUNCTIONS[name]) for i, name in enumerate(source.functions))
         exec(source.code, env)
         plan: Callable[[Any, dict], None] = env["decorate"]
