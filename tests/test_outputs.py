@@ -115,6 +115,23 @@ def test_stdout_stream_writes_lines():
     assert buf.getvalue() == "a=1\nb=2\n"
 
 
+def _bundle_of_lines() -> list[str]:
+    # a bundle's worth of lines of mixed sizes, several write pieces long
+    return [f"n={i} " + "x=y " * (i % 900) + "\u00e9" for i in range(1500)]
+
+
+def test_a_large_batch_is_written_whole_and_in_order(tmp_path):
+    lines = _bundle_of_lines()
+    stream = RotatingFileStream(str(tmp_path / "out.{0}.log"), max_logs=10_000)
+    stream.write_lines(lines)
+    position = stream.flush()
+    assert position is not None
+    assert lines_of([position["path"]]) == lines
+    buf = io.StringIO()
+    StdoutStream(buf).write_lines(lines)
+    assert buf.getvalue() == "\n".join(lines) + "\n"
+
+
 def test_udp_one_datagram_per_event():
     receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     receiver.bind(("127.0.0.1", 0))

