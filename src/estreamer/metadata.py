@@ -508,6 +508,11 @@ class _Source(NamedTuple):
 _sources: dict[tuple[int, int], _Source] = {}
 
 
+def _plan_key(record_type: int, names: FieldNames | None) -> tuple[int, int]:
+    """Decorators are generated per record type and per flat layout (-1: a fields dict)."""
+    return record_type, -1 if names is None else names.serial
+
+
 def _source(record_type: int, names: FieldNames | None = None) -> _Source:
     """Straight-line code for the decorations of ``record_type``.
 
@@ -527,7 +532,7 @@ def _source(record_type: int, names: FieldNames | None = None) -> _Source:
     values tuple ``V`` by position, and a decoration whose field the layout lacks
     is left out when the code is generated.
     """
-    key = (record_type, -1 if names is None else names.serial)
+    key = _plan_key(record_type, names)
     cached = _sources.get(key)
     if cached is not None:
         return cached
@@ -605,7 +610,7 @@ class MetadataCache:
 
     def __init__(self) -> None:
         self._tables: dict[str, dict[Key, Any]] = {}
-        # (record type, FieldNames serial or -1) -> its generated decorator
+        # _plan_key -> the generated decorator bound to this cache's tables
         self._plans: dict[tuple[int, int], Callable[[Any, dict], None]] = {}
 
     # --- storing --------------------------------------------------------
@@ -669,24 +674,18 @@ class MetadataCache:
         env.update((f"FN{i}", FUNCTIONS[name]) for i, name in enumerate(source.functions))
         exec(source.code, env)
         plan: Callable[[Any, dict], None] = env["decorate"]
-        self._plans[(record_type, -1 if names is None else names.serial)] = plan
+        self._plans[_plan_key(record_type, names)] = plan
         return plan
 
     def decorate(self, record: Record) -> Record:
         """Fill ``record.computed`` with the names known for its ids; returns the record."""
         values = record.values
-        if values is not None:  # a flat record: read its values by position
-            names = record.names
-            assert names is not None
-            plan = self._plans.get((record.record_type, names.serial))
-            if plan is None:
-                plan = self._plan(record.record_type, names)
-            plan(values, record.computed)
-            return record
-        plan = self._plans.get((record.record_type, -1))
+        # a flat record is read by position, any other through its fields dict
+        names = record.names if values is not None else None
+        plan = self._plans.get(_plan_key(record.record_type, names))
         if plan is None:
-            plan = self._plan(record.record_type, None)
-        plan(record.fields, record.computed)
+            plan = self._plan(record.record_type, names)
+        plan(record.fields if values is None else values, record.computed)
         return record
 
     # --- persistence ----------------------------------------------------

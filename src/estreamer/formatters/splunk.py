@@ -148,8 +148,8 @@ def _build(record: Record) -> _Plan:
     values, names = record.values, record.names
     if values is not None:
         assert names is not None
-        # the pairs a dict would hold: first position of a repeated name, last value
-        items = [(key, values[names.position[key]]) for key in dict.fromkeys(names)]
+        # the pairs record.fields would hold, built without replacing the values
+        items = list(dict(zip(names, values)).items())
     else:
         items = list(record.fields.items())
     for key, value in items:
