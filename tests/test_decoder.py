@@ -81,6 +81,14 @@ def test_guide_priority_metadata_record_4() -> None:
     assert record.archive_timestamp == 0
 
 
+def test_id_length_name_metadata_has_no_block_header() -> None:
+    # records.yaml x.idLengthName (header: false): u32 id, u32 length, name - nothing before.
+    body = bytes.fromhex("00000007" "00000005") + b"fw-01"
+    record = decode_record(_header(123, body))
+    assert record.fields == {"id": 7, "length": 5, "name": "fw-01"}
+    assert encode_record(123, {"id": 7, "name": "fw-01"}) == _header(123, body)
+
+
 def test_guide_packet_record_2_with_archive_timestamp() -> None:
     frame = bytes(range(60))
     body = struct.pack(">IIIIIII", 5, 77, 1_600_000_001, 1_600_000_001, 999, 1, len(frame)) + frame

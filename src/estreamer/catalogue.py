@@ -70,6 +70,15 @@ class Layout(NamedTuple):
     steps: tuple[Step, ...]
     label: str
 
+    @property
+    def series(self) -> int | None:
+        """1 or 2 (``s1.N`` / ``s2.N`` keys), None for a pseudo-block (``x.``).
+
+        The series decides the type numbers of the BLOBs and lists inside the
+        block: series 1 BLOB 10, List 11; series 2 BLOB 1, List 2 (PROTOCOL.md 7.3).
+        """
+        return int(self.key[1]) if self.key[0] == "s" else None
+
 
 class RecordLayout(NamedTuple):
     record_type: int

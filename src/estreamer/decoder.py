@@ -8,6 +8,9 @@ there is no per-record parsing code. Rules (PROTOCOL.md sections 7 and 11.2):
 * every nested block is bounded by its ``blockLength``: unread trailing bytes
   are skipped (newer FMCs append fields), and a block that ends exactly at a
   field boundary leaves the remaining fields absent (older, shorter versions);
+* a pseudo-block (``header: false`` in records.yaml: the id/length/name body of
+  35 metadata records, the VPN session list item) has no type/length header:
+  its fields start at once and end where their own widths say;
 * the body block of records 71, 92-95, 125, 400, 500 and 502 is chosen from
   the block type found where the block really starts; an unknown block type
   is an error, never a guessed layout;
@@ -215,6 +218,16 @@ def _block_bounds(buf: bytes, p: int, end: int, what: str) -> tuple[int, int]:
 
 def _block(buf: bytes, p: int, end: int, step: Step, out: dict[str, Any],
            state: _State) -> int:
+    target = out if step.name is None else {}
+    if step.of != "auto" and not BLOCKS[step.of].header:  # type: ignore[index]
+        # A pseudo-block (records.yaml header: false, e.g. x.idLengthName): no
+        # type/length header, its fields start here and their own widths say
+        # where it ends, inside the container.
+        layout = BLOCKS[step.of]  # type: ignore[index]
+        p = _BLOCK_WALKERS[layout.key](buf, p, end, layout.steps, target, state)
+        if step.name is not None:
+            out[step.name] = target
+        return p
     block_type, block_end = _block_bounds(buf, p, end, f"block {step.of}")
     if step.of == "auto":
         key = state.record.by_block_type.get(block_type)
@@ -227,7 +240,6 @@ def _block(buf: bytes, p: int, end: int, step: Step, out: dict[str, Any],
     else:
         layout = BLOCKS[step.of]  # type: ignore[index]
         _check_type(layout, block_type)
-    target = out if step.name is None else {}
     _BLOCK_WALKERS[layout.key](buf, p + 8, block_end, layout.steps, target, state)
     if step.name is not None:
         out[step.name] = target

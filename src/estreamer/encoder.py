@@ -52,8 +52,13 @@ def encode_record(record_type: int, fields: dict[str, Any], *,
     return LONG_HEADER.pack(record_type, len(body), archive_timestamp, 0) + body
 
 
+# Container type numbers per block series (PROTOCOL.md 7.3).
+BLOB_TYPE = {1: 10, 2: 1}
+LIST_TYPE = {1: 11, 2: 2}
+
+
 def _steps(steps: tuple[Step, ...], fields: dict[str, Any], layout: RecordLayout | None,
-           block_type: int | None) -> bytes:
+           block_type: int | None, series: int | None = None) -> bytes:
     values = dict(fields)
     # Counted bytes carry their own length: fill the length field before the fixed runs.
     for step in steps:
@@ -68,7 +73,8 @@ def _steps(steps: tuple[Step, ...], fields: dict[str, Any], layout: RecordLayout
         elif kind is STRING:
             parts.append(_wrap(0, text_bytes(values.get(step.name) or "")))  # type: ignore[arg-type]
         elif kind is BLOB:
-            parts.append(_wrap(10, bytes.fromhex(values.get(step.name) or "")))  # type: ignore[arg-type]
+            parts.append(_wrap(BLOB_TYPE[series or 1],
+                               bytes.fromhex(values.get(step.name) or "")))  # type: ignore[arg-type]
         elif kind is BYTES:
             parts.append(_bytes_value(step, values.get(step.name, "")))  # type: ignore[arg-type]
         elif kind is DISCOVERY:
@@ -80,11 +86,13 @@ def _steps(steps: tuple[Step, ...], fields: dict[str, Any], layout: RecordLayout
         elif kind is LIST:
             item_layout = BLOCKS[step.of]  # type: ignore[index]
             items = b"".join(
-                _wrap(item_layout.block_type or 0, _steps(item_layout.steps, item, None, None))
-                if item_layout.header else _steps(item_layout.steps, item, None, None)
+                _wrap(item_layout.block_type or 0,
+                      _steps(item_layout.steps, item, None, None, item_layout.series))
+                if item_layout.header
+                else _steps(item_layout.steps, item, None, None, item_layout.series)
                 for item in values.get(step.name) or ()  # type: ignore[arg-type]
             )
-            parts.append(_wrap(11, items))
+            parts.append(_wrap(LIST_TYPE[series or 1], items))
         elif kind is UNKNOWN:
             break  # width unknown: nothing after it can be encoded
     return b"".join(parts)
@@ -104,7 +112,9 @@ def _block(step: Step, values: dict[str, Any], layout: RecordLayout | None,
     else:
         block = BLOCKS[step.of]  # type: ignore[index]
     source = values if step.name is None else values.get(step.name) or {}
-    return _wrap(block.block_type or 0, _steps(block.steps, source, None, None))
+    body = _steps(block.steps, source, None, None, block.series)
+    # A pseudo-block (header: false) is its fields alone, with no type/length header.
+    return _wrap(block.block_type or 0, body) if block.header else body
 
 
 def _fixed(step: Step, values: dict[str, Any]) -> bytes:
