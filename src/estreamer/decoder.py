@@ -216,13 +216,32 @@ def _block_bounds(buf: bytes, p: int, end: int, what: str) -> tuple[int, int]:
     return block_type, p + length
 
 
+#: Records whose body block may arrive without its header (records.yaml record 98
+#: note, PROTOCOL.md D8): eNcore 3.5.8 and 5.2.11 read a series-2 block 57, eNcore
+#: 3.8.4 the same fields straight after the record header. Which form an FMC sends
+#: is unconfirmed, so the decoder peeks (see _bare_fields).
+HEADER_OPTIONAL = frozenset({98})
+
+
+def _bare_fields(buf: bytes, p: int, end: int, layout: Layout, state: _State) -> bool:
+    """True when the block at ``p`` is only its fields: always for a pseudo-block
+    (header: false), and for a record of HEADER_OPTIONAL whose body does not start
+    with the block's own type and a blockLength that fits."""
+    if not layout.header:
+        return True
+    if state.record.record_type not in HEADER_OPTIONAL or p + 8 > end:
+        return False
+    block_type, length = BLOCK_HEADER.unpack_from(buf, p)
+    return block_type != layout.block_type or not 8 <= length <= end - p
+
+
 def _block(buf: bytes, p: int, end: int, step: Step, out: dict[str, Any],
            state: _State) -> int:
     target = out if step.name is None else {}
-    if step.of != "auto" and not BLOCKS[step.of].header:  # type: ignore[index]
-        # A pseudo-block (records.yaml header: false, e.g. x.idLengthName): no
-        # type/length header, its fields start here and their own widths say
-        # where it ends, inside the container.
+    if step.of != "auto" and _bare_fields(buf, p, end, BLOCKS[step.of], state):  # type: ignore[index]
+        # No type/length header (a pseudo-block such as x.idLengthName): the
+        # fields start here and their own widths say where they end, inside the
+        # container.
         layout = BLOCKS[step.of]  # type: ignore[index]
         p = _BLOCK_WALKERS[layout.key](buf, p, end, layout.steps, target, state)
         if step.name is not None:

@@ -20,13 +20,15 @@ list of header:false items (s1.166)            ``vpn_login_170``
 discovery header IPv4 / IPv6                   ``banner_45`` ... / ``long_header_hops_22_ipv6``
 named nested block / flattened block           ``mac_27``, ``ioc_160`` / ``banner_45``
 body block chosen by its own block type        ``user_94_block_120``
+body block with or without its header (98)     ``user_98``, ``user_98_without_block_header``
 counted text, u16 and u32 counts               ``classification_67``, ``fingerprint_54``
 field of unknown width (skipped to block end)  ``attribute_46``
 enclosing header read as plain fields          ``file_policy_530``
 =============================================  ==========================
 
 ``canonical`` is False for a vector the independent writer cannot reproduce
-(a NUL after a text, which the decoder drops).
+(a NUL after a text, which the decoder drops; record 98 in eNcore 3.8.4's form,
+which records.yaml describes only in a note).
 """
 
 from __future__ import annotations
@@ -345,6 +347,25 @@ _add("user_94_block_120", 94, f"""
 """, {**_DH_VALUES, "user": {"userId": 101, "username": "bob", "protocol": 787,
                              "firstName": "", "lastName": "", "email": "", "department": "",
                              "phone": ""}}, block_type=120)
+
+# --- record 98: the s2.57 block, or (eNcore 3.8.4) the same fields with no block header ------
+_add("user_98", 98, """
+    00000062          # recordType 98 User
+    0000001f          # recordLength 31
+    00000039          # blockType 57 (s2.57 User, flattened)
+    0000001f          # blockLength 31 = 8 + 4 + 4 + 15
+    0000002a          # id 42
+    000002c6          # protocol 710 (LDAP)
+    00000000 0000000f 6a2e736d697468  # username String "j.smith" (15)
+""", {"id": 42, "protocol": 710, "username": "j.smith"})
+
+_add("user_98_without_block_header", 98, """
+    00000062          # recordType 98 User
+    00000017          # recordLength 23
+    0000002a          # id 42           (no blockType/blockLength: records.yaml record 98 note)
+    000002c6          # protocol 710
+    00000000 0000000f 6a2e736d697468  # username String "j.smith" (15)
+""", {"id": 42, "protocol": 710, "username": "j.smith"}, canonical=False)
 
 # --- counted text (no block header; the count field is a field of its own) -----------------
 _add("classification_67", 67, """
