@@ -209,7 +209,8 @@ def test_corrupted_records_raise_only_record_decode_error(record_type: int,
         pass
 
 
-@pytest.mark.parametrize("record_type", [71, 400, 500, 502, 125, 2, 4, 66, 95, 112, 10, 160])
+@pytest.mark.parametrize("record_type", [71, 400, 500, 502, 125, 2, 4, 66, 95, 112, 10, 160,
+                                         98, 123, 170])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_generated_fast_path_agrees_with_the_generic_walker(

@@ -195,6 +195,8 @@ def compile_record(layout: RecordLayout, name: str
         if not keys or any(s.kind not in _SIMPLE
                            for key in keys.values() for s in BLOCKS[key].steps):
             return None
+        if not all(BLOCKS[key].header for key in keys.values()):
+            return None  # the code below reads a block header (header: false has none)
     src = _Source(f"def {name}(buf, p, end, state):")
     for step in head:
         if step.kind is DISCOVERY:
