@@ -69,15 +69,6 @@ def test_the_spec_writer_writes_each_hand_vector_byte_for_byte(vector: Vector) -
     assert expected == vector.fields
 
 
-@pytest.mark.parametrize("vector", [v for v in VECTORS if v.canonical], ids=lambda v: v.name)
-def test_the_encoder_writes_each_hand_vector_byte_for_byte(vector: Vector) -> None:
-    if any(s.kind is UNKNOWN for s in _all_steps(vector.record_type)):
-        pytest.skip("the encoder cannot write a field of unknown width")
-    data = encode_record(vector.record_type, vector.fields, archive_timestamp=vector.archive,
-                         block_type=vector.block_type)
-    assert data.hex() == vector.wire.hex()
-
-
 def _all_steps(record_type: int) -> list:
     """The record's steps and those of the blocks it names directly."""
     steps = list(RECORDS[record_type].steps)
@@ -85,6 +76,17 @@ def _all_steps(record_type: int) -> list:
         if step.of and step.of != "auto":
             steps += BLOCKS[step.of].steps
     return steps
+
+
+# (the encoder stops at a field of unknown width, so it cannot write attribute_46's tail)
+@pytest.mark.parametrize("vector", [
+    v for v in VECTORS
+    if v.canonical and not any(s.kind is UNKNOWN for s in _all_steps(v.record_type))
+], ids=lambda v: v.name)
+def test_the_encoder_writes_each_hand_vector_byte_for_byte(vector: Vector) -> None:
+    data = encode_record(vector.record_type, vector.fields, archive_timestamp=vector.archive,
+                         block_type=vector.block_type)
+    assert data.hex() == vector.wire.hex()
 
 
 # ---- the independent writer against records.yaml's own numbers --------------------------
