@@ -74,6 +74,21 @@ def build(doc: dict[str, Any]) -> dict[str, Any]:
             "label": b["label"],
             "fields": [_field(f, b["key"]) for f in b["fields"]],
         }
+        # A second eNcore 5.2.11 layout of the same wire block with its own length
+        # (s2.41: 222 or 223 bytes): a variant block "<key>@<length>" that the
+        # decoder picks by blockLength (PROTOCOL.md 11.2 rule 4). s1.121's 5.2.11
+        # entry is malformed and has no length: not a variant.
+        newer = b.get("encore5211", {})
+        if "fields" in newer and "fixedBlockLength" in newer:
+            length = newer["fixedBlockLength"]
+            variant = f"{b['key']}@{length}"
+            blocks[b["key"]]["byLength"] = {str(length): variant}
+            blocks[variant] = {
+                "blockType": b.get("blockType"),
+                "header": b.get("header", True),
+                "label": f"{b['label']} (eNcore 5.2.11, blockLength {length})",
+                "fields": [_field(f, b["key"]) for f in newer["fields"]],
+            }
     records: dict[str, Any] = {}
     for r in doc["records"]:
         entry: dict[str, Any] = {

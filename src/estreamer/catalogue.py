@@ -69,6 +69,9 @@ class Layout(NamedTuple):
     header: bool
     steps: tuple[Step, ...]
     label: str
+    #: blockLength -> the key of another layout of the same wire block type with
+    #: that length (s2.41's eNcore 5.2.11 form; chosen by blockLength)
+    by_length: dict[int, str] = {}  # shared default, never mutated
 
     @property
     def series(self) -> int | None:
@@ -142,7 +145,8 @@ def _load() -> tuple[dict[str, Layout], dict[int, RecordLayout], tuple[Step, ...
     path = Path(__file__).with_name("data") / "catalogue.json"
     doc = json.loads(path.read_text(encoding="utf-8"))
     blocks = {
-        key: Layout(key, b["blockType"], b["header"], _compile(b["fields"]), b["label"])
+        key: Layout(key, b["blockType"], b["header"], _compile(b["fields"]), b["label"],
+                    {int(n): k for n, k in b.get("byLength", {}).items()})
         for key, b in doc["blocks"].items()
     }
     records = {

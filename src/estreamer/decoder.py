@@ -259,6 +259,9 @@ def _block(buf: bytes, p: int, end: int, step: Step, out: dict[str, Any],
     else:
         layout = BLOCKS[step.of]  # type: ignore[index]
         _check_type(layout, block_type)
+    if layout.by_length:
+        # Another layout of this block type has this length (PROTOCOL.md 11.2 rule 4).
+        layout = BLOCKS[layout.by_length.get(block_end - p, layout.key)]
     _BLOCK_WALKERS[layout.key](buf, p + 8, block_end, layout.steps, target, state)
     if step.name is not None:
         out[step.name] = target
@@ -298,10 +301,24 @@ _NO_STATE = _State(RecordLayout(0, "", "", (), {}))
 
 def _block_walker(key: str) -> Any:
     """The generated straight-line walker for a block, or the generic one."""
-    fast = compile_block(BLOCKS[key].steps, _walk, "block_" + key.replace(".", "_"))
+    name = "block_" + key.replace(".", "_").replace("@", "_at_")  # a Python identifier
+    fast = compile_block(BLOCKS[key].steps, _walk, name)
     return fast if fast is not None else _walk
 
 
+def _record_fast(record: RecordLayout) -> Any:
+    """The generated decoder of a whole record, or None.
+
+    Body block types with a second layout chosen by blockLength are left out of
+    it (the generated code knows one layout per type): the generic walker reads
+    them.
+    """
+    if any(s.kind is BLOCK and s.of not in (None, "auto") and BLOCKS[s.of].by_length
+           for s in record.steps):
+        return None
+    plain = {t: key for t, key in record.by_block_type.items() if not BLOCKS[key].by_length}
+    return compile_record(record._replace(by_block_type=plain), f"record_{record.record_type}")
+
+
 _BLOCK_WALKERS = {key: _block_walker(key) for key in BLOCKS}
-_RECORD_FAST = {rt: fast for rt, r in RECORDS.items()
-                if (fast := compile_record(r, f"record_{rt}")) is not None}
+_RECORD_FAST = {rt: fast for rt, r in RECORDS.items() if (fast := _record_fast(r)) is not None}

@@ -21,6 +21,7 @@ discovery header IPv4 / IPv6                   ``banner_45`` ... / ``long_header
 named nested block / flattened block           ``mac_27``, ``ioc_160`` / ``banner_45``
 body block chosen by its own block type        ``user_94_block_120``
 body block with or without its header (98)     ``user_98``, ``user_98_without_block_header``
+block layout chosen by blockLength (s2.41)     ``intrusion_400_block_41_223``
 counted text, u16 and u32 counts               ``classification_67``, ``fingerprint_54``
 field of unknown width (skipped to block end)  ``attribute_46``
 enclosing header read as plain fields          ``file_policy_530``
@@ -28,7 +29,8 @@ enclosing header read as plain fields          ``file_policy_530``
 
 ``canonical`` is False for a vector the independent writer cannot reproduce
 (a NUL after a text, which the decoder drops; record 98 in eNcore 3.8.4's form,
-which records.yaml describes only in a note).
+which records.yaml describes only in a note; s2.41's eNcore 5.2.11 form, which
+records.yaml gives under ``encore5211``).
 """
 
 from __future__ import annotations
@@ -347,6 +349,67 @@ _add("user_94_block_120", 94, f"""
 """, {**_DH_VALUES, "user": {"userId": 101, "username": "bob", "protocol": 787,
                              "firstName": "", "lastName": "", "email": "", "department": "",
                              "phone": ""}}, block_type=120)
+
+# --- block 41 in eNcore 5.2.11's 223-byte form (blockedReasonId after blocked) -----------------
+_add("intrusion_400_block_41_223", 400, """
+    00000190          # recordType 400 Intrusion Event
+    000000df          # recordLength 223
+    00000029          # blockType 41 (s2.41) @0
+    000000df          # blockLength 223: the eNcore 5.2.11 layout (222: the 3.5.8 one) @4
+    00000001          # deviceId 1 @8
+    00000002          # eventId 2 @12
+    60000000          # eventSecond 1610612736 @16
+    00000003          # eventMicrosecond 3 @20
+    00000004          # ruleId 4 @24
+    00000005          # generatorId 5 @28
+    00000006          # ruleRevision 6 @32
+    00000007          # classificationId 7 @36
+    00000008          # priorityId 8 @40
+    00000000000000000000ffffc6336401  # sourceIpAddress 198.51.100.1 @44
+    20010db8000000000000000000000009  # destinationIpAddress 2001:db8::9 @60
+    d431              # sourcePortOrIcmpType 54321 @76
+    0050              # destinationPortOrIcmpType 80 @78
+    06                # ipProtocolId 6 @80
+    0b                # impactFlags 11 @81
+    01                # impact 1 @82
+    02                # blocked 2 @83
+    03                # blockedReasonId 3 @84
+    0000000a          # mplsLabel 10 @85
+    000b              # vlanId 11 @89
+    0000              # pad @91
+    c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1  # policyUuid @93
+    0000000c          # userId 12 @109
+    0000000d          # webApplicationId 13 @113
+    0000000e          # clientApplicationId 14 @117
+    0000000f          # applicationId 15 @121
+    00000010          # accessControlRuleId 16 @125
+    c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2  # accessControlPolicyUuid @129
+    c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3  # interfaceIngressUuid @145
+    c4c4c4c4c4c4c4c4c4c4c4c4c4c4c4c4  # interfaceEgressUuid @161
+    c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5  # securityZoneIngressUuid @177
+    c6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c6  # securityZoneEgressUuid @193
+    60000004          # connectionTimestamp 1610612740 @209
+    0011              # connectionInstanceId 17 @213
+    0012              # connectionCounter 18 @215
+    0348              # sourceCountry 840 @217
+    00f9              # destinationCountry 249 @219
+    0013              # iocNumber 19 @221, ends at 223
+""", {"deviceId": 1, "eventId": 2, "eventSecond": 1610612736, "eventMicrosecond": 3,
+      "ruleId": 4, "generatorId": 5, "ruleRevision": 6, "classificationId": 7, "priorityId": 8,
+      "sourceIpAddress": "198.51.100.1", "destinationIpAddress": "2001:db8::9",
+      "sourcePortOrIcmpType": 54321, "destinationPortOrIcmpType": 80, "ipProtocolId": 6,
+      "impactFlags": 11, "impact": 1, "blocked": 2, "blockedReasonId": 3, "mplsLabel": 10,
+      "vlanId": 11, "pad": 0, "policyUuid": "c1c1c1c1-c1c1-c1c1-c1c1-c1c1c1c1c1c1",
+      "userId": 12, "webApplicationId": 13, "clientApplicationId": 14, "applicationId": 15,
+      "accessControlRuleId": 16,
+      "accessControlPolicyUuid": "c2c2c2c2-c2c2-c2c2-c2c2-c2c2c2c2c2c2",
+      "interfaceIngressUuid": "c3c3c3c3-c3c3-c3c3-c3c3-c3c3c3c3c3c3",
+      "interfaceEgressUuid": "c4c4c4c4-c4c4-c4c4-c4c4-c4c4c4c4c4c4",
+      "securityZoneIngressUuid": "c5c5c5c5-c5c5-c5c5-c5c5-c5c5c5c5c5c5",
+      "securityZoneEgressUuid": "c6c6c6c6-c6c6-c6c6-c6c6-c6c6c6c6c6c6",
+      "connectionTimestamp": 1610612740, "connectionInstanceId": 17, "connectionCounter": 18,
+      "sourceCountry": 840, "destinationCountry": 249, "iocNumber": 19},
+     block_type=41, canonical=False)
 
 # --- record 98: the s2.57 block, or (eNcore 3.8.4) the same fields with no block header ------
 _add("user_98", 98, """
