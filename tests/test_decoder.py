@@ -89,6 +89,13 @@ def test_id_length_name_metadata_has_no_block_header() -> None:
     assert encode_record(123, {"id": 7, "name": "fw-01"}) == _header(123, body)
 
 
+def test_id_length_name_that_overruns_the_record_is_a_record_error() -> None:
+    body = bytes.fromhex("00000007" "00000009") + b"fw-01"  # 9 announced, 5 present
+    with pytest.raises(RecordDecodeError, match=r"name: 9 bytes announced, 5 left") as info:
+        decode_record(_header(123, body), offset=640)
+    assert (info.value.record_type, info.value.offset) == (123, 640)
+
+
 def test_guide_packet_record_2_with_archive_timestamp() -> None:
     frame = bytes(range(60))
     body = struct.pack(">IIIIIII", 5, 77, 1_600_000_001, 1_600_000_001, 999, 1, len(frame)) + frame
