@@ -25,6 +25,11 @@ FIXED_TYPES: dict[str, str] = {
     "bytes16": "16s", "bytes20": "20s", "bytes32": "32s",
 }
 
+# Type numbers of the framing blocks inside a block of series 1 or 2 (PROTOCOL.md 7.3;
+# a String is type 0 in both). The decoder accepts any list or BLOB type, as eNcore does.
+BLOB_TYPE = {1: 10, 2: 1}
+LIST_TYPE = {1: 11, 2: 2}
+
 # Step kinds.
 FIXED = "fixed"
 STRING = "string"
@@ -78,7 +83,7 @@ class Layout(NamedTuple):
         """1 or 2 (``s1.N`` / ``s2.N`` keys), None for a pseudo-block (``x.``).
 
         The series decides the type numbers of the BLOBs and lists inside the
-        block: series 1 BLOB 10, List 11; series 2 BLOB 1, List 2 (PROTOCOL.md 7.3).
+        block (BLOB_TYPE, LIST_TYPE).
         """
         return int(self.key[1]) if self.key[0] == "s" else None
 

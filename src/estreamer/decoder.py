@@ -13,7 +13,9 @@ there is no per-record parsing code. Rules (PROTOCOL.md sections 7 and 11.2):
   its fields start at once and end where their own widths say;
 * the body block of records 71, 92-95, 125, 400, 500 and 502 is chosen from
   the block type found where the block really starts; an unknown block type
-  is an error, never a guessed layout;
+  is an error, never a guessed layout; a block type with two layouts (s2.41)
+  is told by its ``blockLength``;
+* record 98's body may come without its block header (HEADER_OPTIONAL);
 * the discovery event header's IPv6 address is read right after its 40 bytes
   when ``hasIpv6`` is 1.
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from .catalogue import (
     BLOB,
+    BLOB_TYPE,
     BLOCK,
     BLOCKS,
     BYTES,
@@ -20,6 +21,7 @@ from .catalogue import (
     DISCOVERY_FIXED,
     FIXED,
     LIST,
+    LIST_TYPE,
     RECORDS,
     STRING,
     UNKNOWN,
@@ -50,11 +52,6 @@ def encode_record(record_type: int, fields: dict[str, Any], *,
     if archive_timestamp is None:
         return HEADER.pack(record_type, len(body)) + body
     return LONG_HEADER.pack(record_type, len(body), archive_timestamp, 0) + body
-
-
-# Container type numbers per block series (PROTOCOL.md 7.3).
-BLOB_TYPE = {1: 10, 2: 1}
-LIST_TYPE = {1: 11, 2: 2}
 
 
 def _steps(steps: tuple[Step, ...], fields: dict[str, Any], layout: RecordLayout | None,
