@@ -309,6 +309,7 @@ class Session:
             self.sim._count("drops")
             raise SessionEnd("drop fault")
         acks_before = self.conn.acks_received
+        self.conn.bundle_sent()
         self._send(message)
         self.bundles = sequence
         self.served += len(batch)
