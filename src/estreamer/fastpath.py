@@ -246,17 +246,3 @@ def _emit_body(src: _Source, head: tuple[Step, ...], tail: Step | None, keys: di
         src.lines.append(f"{inner}return {src.names_and_values()}")
     src.lines.append(f"{pad}return None")
     return True
-    src.lines += ["    if p + 8 > end: return None", "    t, n = HDR(buf, p)",
-                  "    if n < 8 or p + n > end: return None", "    bend = p + n",
-                  "    p += 8"]
-    head_items, head_locals = list(src.items), dict(src.local_of)
-    for block_type, key in sorted(keys.items()):
-        src.items, src.local_of = list(head_items), dict(head_locals)
-        src.lines.append(f"    if t == {block_type}:")
-        if not src.emit(BLOCKS[key].steps, "bend", "return None", "        "):
-            return None
-        if tail.of == "auto":
-            src.lines.append(f"        state.block_type = {block_type}")
-        src.lines.append(f"        return {src.names_and_values()}")
-    src.lines.append("    return None")
-    return src.build(name)
