@@ -29,13 +29,16 @@ from typing import Any
 
 from .catalogue import BLOCK, BLOCKS, DISCOVERY, DISCOVERY_FIXED, FIXED, RECORDS
 from .encoder import encode_record
+from .protocol import DEFAULT_STREAMS, LEGACY_STREAMS
+from .simulator.versions import served_blocks
 
 U16 = struct.Struct(">H")
 U32 = struct.Struct(">I")
 
-#: body block versions per FMC release (PROTOCOL.md 11.1)
-FMC7_BLOCKS = {71: 174, 400: 85, 500: 79, 502: 79, 125: 80}
-FMC6_BLOCKS = {71: 163, 400: 60, 500: 56, 502: 56, 125: 62}
+#: body block versions per FMC release: what an FMC serves for eNcore 5.2.11's requested
+#: versions (FMC 7.x) and for eNcore 3.5.8's (FMC 6.x); PROTOCOL.md 11.1
+FMC7_BLOCKS = served_blocks(DEFAULT_STREAMS)
+FMC6_BLOCKS = served_blocks(LEGACY_STREAMS)
 
 DEVICES = {1: "fw-edge-01", 2: "fw-dc-02", 3: "fw \"branch\" 03"}
 ZONES = {"5d6d2a2e-0000-4000-8000-000000000001": "inside",
