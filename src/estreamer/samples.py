@@ -95,7 +95,7 @@ def metadata_records() -> list[tuple[int, dict[str, Any]]]:
     return out
 
 
-def _connection(rng: random.Random, ipv6_header: bool) -> dict[str, Any]:
+def _connection(rng: random.Random, ipv6_header: bool = True) -> dict[str, Any]:
     app = rng.choice(list(APPLICATIONS))
     initiator = _ip(rng, True)
     out = {
