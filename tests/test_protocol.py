@@ -519,7 +519,33 @@ def test_server_parses_a_client_session_in_any_chunking(name, chunks):
         Null(88), Null(96), Error(-1, "bye", 104), ConnectionClosed(104 + 8 + 9)]
     assert conn.extended
     assert conn.request == events[0] and conn.streaming_request == events[2]
-    assert conn.acks_received == 2
+    # no bundle was sent: none of these Nulls acknowledges anything
+    assert conn.acks_received == 0 and conn.other_nulls == 3
+
+
+def test_server_counts_only_nulls_that_follow_a_bundle_as_acknowledgements():
+    # eNcore answers Streaming Information and every keepalive with a Null too; such a
+    # Null, arriving after the first bundle went out, must not count as its acknowledgement
+    conn = ServerConnection()
+    drain(conn, [event_stream_request(0, DEFAULT_FLAGS)
+                 + streaming_request(0, DEFAULT_FLAGS, DEFAULT_STREAMS)], eof=False)
+    conn.bundle_sent()
+    conn.receive_data(null())          # eNcore's answer to Streaming Information...
+    assert conn.next_event() == Null(80)
+    assert conn.acks_received == 1     # ...cannot be told apart: one bundle, one Null
+    conn.receive_data(null())          # an answer to a keepalive, no bundle outstanding
+    conn.next_event()
+    assert conn.acks_received == 1 and conn.other_nulls == 1
+    conn.bundle_sent()
+    conn.bundle_sent()
+    drain(conn, [null() * 3], eof=False)
+    assert conn.acks_received == 3 and conn.other_nulls == 2
+
+
+def test_server_refuses_to_send_a_bundle_before_streaming():
+    conn = ServerConnection()
+    with pytest.raises(LocalProtocolError, match="only be sent while streaming"):
+        conn.bundle_sent()
 
 
 def test_server_parses_the_tac_streaming_request_and_guide_service_length():
@@ -565,6 +591,7 @@ def test_client_and_server_talk_to_each_other():
     client.receive_data(bundle(5, 1, RECORDS))
     got = client.next_event()
     assert isinstance(got, Bundle) and [r.payload for r in got.records] == RECORDS
+    server.bundle_sent()
     server.receive_data(client.acknowledge())
     assert server.next_event() == Null(16 + 64) and server.acks_received == 1
 

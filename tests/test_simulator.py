@@ -15,9 +15,11 @@ import pytest
 
 from estreamer import tls
 from estreamer.decoder import decode_record
+from estreamer.encoder import encode_record
 from estreamer.errors import ConfigurationError, RecordDecodeError, RemoteProtocolError
 from estreamer.protocol import (
     DEFAULT_STREAMS,
+    LEGACY_STREAMS,
     NEED_DATA,
     START_NOW,
     Bundle,
@@ -30,9 +32,11 @@ from estreamer.protocol import (
     Stream,
     StreamingInformation,
     bundle,
+    null,
 )
-from estreamer.samples import generate_mix
+from estreamer.samples import FMC6_BLOCKS, generate_mix
 from estreamer.simulator import Archive, Simulator
+from estreamer.simulator.versions import served_blocks
 
 F = RequestFlags
 BASE = F.EXTENDED | F.ARCHIVE_TIMESTAMPS | F.METADATA
@@ -328,3 +332,98 @@ def test_cli_simulate_runs_until_sigterm(fmc_certs, client_context, tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait(5)
+
+
+# ---- what an FMC serves for the versions requested (simulator/versions.py) -------------
+
+FMC7_LAYOUTS = {71: 174, 400: 85, 500: 79, 502: 79}
+FMC6_LAYOUTS = {71: 163, 400: 60, 500: 56, 502: 56}
+# the fields a record keeps in every layout, to check a re-encoded record is the same event
+KEPT = {71: ("initiatorIpAddress", "responderIpAddress", "connectionCounter", "eventSecond",
+             "ipv6Address", "clientUrl"),
+        400: ("eventId", "sourceIpAddress", "ruleId", "applicationId", "policyUuid"),
+        500: ("shaHash", "fileName", "fileSize", "sourceIpAddress", "connectionCounter"),
+        502: ("shaHash", "fileName", "fileSize", "sourceIpAddress", "connectionCounter")}
+
+
+@pytest.mark.parametrize("streams,expected", [(DEFAULT_STREAMS, FMC7_LAYOUTS),
+                                              (LEGACY_STREAMS, FMC6_LAYOUTS)],
+                         ids=["encore-5.2.11-versions", "encore-3.5.8-versions"])
+@pytest.mark.parametrize("archived", [None, FMC6_BLOCKS], ids=["fmc7-archive", "fmc6-archive"])
+def test_records_are_served_in_the_layout_of_the_requested_version(
+        simulator, client, streams, expected, archived):
+    payloads = list(generate_mix(400, seed=5, blocks=archived))
+    sim = simulator(keepalive_interval=0.1, records=payloads)
+    got = client(sim, flags=ALL_FLAGS, streams=streams).records(10**6, timeout=5)
+    assert len(got) == len(payloads)
+    served = Counter()
+    for original, payload in zip(payloads, got):
+        record, before = decode_record(payload), decode_record(original)
+        assert record.record_type == before.record_type
+        assert record.archive_timestamp == before.archive_timestamp
+        if record.record_type in expected:
+            assert record.block_type == expected[record.record_type]
+            served[record.record_type] += 1
+            for name in KEPT[record.record_type]:
+                assert record.fields.get(name) == before.fields.get(name), name
+        else:
+            assert payload == original  # nothing else changes
+    assert set(served) == set(expected)
+
+
+def test_requested_version_picks_the_row_at_or_below_it():
+    assert served_blocks([Stream(16, 71), Stream(10, 12)]) == {71: 163, 400: 60}
+    assert served_blocks([Stream(18, 71), Stream(12, 12)]) == {71: 174, 400: 85}
+    assert served_blocks([Stream(5, 91)])[95] == 127 and served_blocks([Stream(7, 91)])[95] == 167
+    assert served_blocks([Stream(4, 21), Stream(2, 131)]) == {}
+
+
+def test_short_record_header_sessions_get_the_requested_layout_too(simulator, client):
+    sim = simulator(keepalive_interval=0.1, records=200)
+    got = client(sim, flags=F.EXTENDED | F.METADATA, streams=LEGACY_STREAMS).records(10**6,
+                                                                                    timeout=3)
+    connections = [decode_record(p) for p in got if HEAD.unpack_from(p, 0)[0] == 71]
+    assert connections and {r.block_type for r in connections} == {163}
+    assert all(len(r.raw) == 8 + HEAD.unpack_from(r.raw, 0)[1] for r in connections)
+
+
+def _user_records() -> list[bytes]:
+    header = {"deviceId": 1, "hasIpv6": 1, "ipv6Address": "::ffff:10.1.2.3",
+              "legacyIpAddress": "0.0.0.0", "eventType": 1004}
+    login = {"username": "alice", "ipv4Address": "10.1.2.3"}
+    return [encode_record(95, {**header, "user": login}, archive_timestamp=1_700_000_000,
+                          block_type=167),
+            encode_record(170, {**header, "userLogin": login}, archive_timestamp=1_700_000_001),
+            encode_record(171, {**header, "userLogoff": login},
+                          archive_timestamp=1_700_000_002)]
+
+
+def test_vpn_records_only_from_user_version_7_and_user_login_in_the_version_4_layout(
+        simulator, client):
+    sim = simulator(keepalive_interval=0.1, records=_user_records())
+    old = client(sim, streams=(Stream(4, 91),)).records(10, timeout=3)
+    new = client(sim, streams=(Stream(7, 91),)).records(10, timeout=3)
+    assert list(_types(old)) == [95] and list(_types(new)) == [95, 170, 171]
+    assert decode_record(old[0]).block_type == 127
+    assert decode_record(new[0]).block_type == 167
+    assert decode_record(old[0]).fields["user"]["username"] == "alice"
+
+
+def test_a_client_that_acknowledges_every_message_gets_one_bundle_per_acknowledgement(
+        simulator, client):
+    # eNcore answers Streaming Information and keepalives with a Null as well as bundles
+    sim = simulator(keepalive_interval=0.05, records=3000, bundle_size=200)
+    raw = client(sim, flags=ALL_FLAGS, streams=DEFAULT_STREAMS)
+    records = 0
+    while records < len(sim.archive):
+        event = raw.next(5)
+        assert event is not None
+        if isinstance(event, Bundle):
+            records += len(event.records)
+            raw.conn.acknowledge()  # keep the protocol object's count; send the Null below
+        raw.sock.sendall(null())
+    for _ in range(3):  # idle: keepalives, each answered with a Null as eNcore does
+        assert isinstance(raw.next(5), Null)
+        raw.sock.sendall(null())
+    assert sim.wait_for(lambda s: s.keepalives >= 3 and s.acks == s.bundles, 5)
+    assert sim.served == len(sim.archive)

@@ -198,7 +198,7 @@ def _fixed_one_by_one(buf: bytes, p: int, end: int, step: Step, out: dict[str, A
 
 
 def _discovery_header(buf: bytes, p: int, end: int, out: dict[str, Any]) -> int:
-    # The common IPv4 case is compiled (fastpath); this is the reference reading.
+    # Both forms are compiled (fastpath); this is the reference reading.
     p = _walk(buf, p, end, (DISCOVERY_FIXED,), out, _NO_STATE)
     if out.get("hasIpv6") == 1:
         if p + 16 > end:

@@ -6,8 +6,8 @@ Here a layout becomes one small Python function (built with ``exec`` from the
 same steps, like ``collections.namedtuple`` builds its classes) that unpacks
 fixed runs into locals, reads String blocks inline and creates the fields with
 a single dict display. The generated code only handles the regular case:
-whenever something is off (a block shorter than its layout, a bad length, an
-IPv6 discovery header, a kind of step it does not inline) it hands the layout
+whenever something is off (a block shorter than its layout, a bad length, a
+kind of step it does not inline) it hands the layout
 back to the generic walker, which is the reference behaviour and owns every
 error message. tests/test_decoder.py checks the two agree.
 
@@ -198,27 +198,53 @@ def compile_record(layout: RecordLayout, name: str
         if not all(BLOCKS[key].header for key in keys.values()):
             return None  # the code below reads a block header (header: false has none)
     src = _Source(f"def {name}(buf, p, end, state):")
-    for step in head:
+    if not _emit_body(src, head, tail, keys, "    "):
+        return None
+    return src.build(name)
+
+
+def _emit_body(src: _Source, head: tuple[Step, ...], tail: Step | None, keys: dict[int, str],
+               pad: str) -> bool:
+    """Code that reads ``head`` then the body block ``tail`` and returns names and values.
+
+    Every path of the code ends in a ``return``. A discovery event header splits it:
+    FMCs send connection events with hasIpv6 == 1 (the host address, IPv4-mapped for
+    IPv4 hosts, in 16 more bytes; PROTOCOL.md 7.2), older or other records without;
+    the rest of the body is emitted once for each form, the IPv6 one first.
+    """
+    for index, step in enumerate(head):
         if step.kind is DISCOVERY:
-            src.fixed(DISCOVERY_FIXED, "end", "return None", "    ")
-            # An IPv6 header is rare: the generic walker reads its extra 16 bytes.
-            src.lines.append(f"    if {src.local_of['hasIpv6']} == 1: return None")
-        elif not src.emit((step,), "end", "return None", "    "):
-            return None
+            src.fixed(DISCOVERY_FIXED, "end", "return None", pad)
+            items, local_of = list(src.items), dict(src.local_of)
+            inner = pad + "    "
+            address = src.name("a")
+            src.env["M_ipv6"], src.env["G_ipv6"] = MEMO["ipv6"], MEMO["ipv6"].get
+            src.lines += [f"{pad}if {src.local_of['hasIpv6']} == 1:",
+                          f"{inner}if p + 16 > end: return None",
+                          f"{inner}{address} = buf[p:p + 16]",
+                          f"{inner}p += 16"]
+            src.items.append(("ipv6Address", f"G_ipv6({address}) or M_ipv6({address})"))
+            if not _emit_body(src, head[index + 1:], tail, keys, inner):
+                return False
+            src.items, src.local_of = items, local_of
+            return _emit_body(src, head[index + 1:], tail, keys, pad)
+        if not src.emit((step,), "end", "return None", pad):
+            return False
     if tail is None:
-        src.lines.append(f"    return {src.names_and_values()}")
-        return src.build(name)
-    src.lines += ["    if p + 8 > end: return None", "    t, n = HDR(buf, p)",
-                  "    if n < 8 or p + n > end: return None", "    bend = p + n",
-                  "    p += 8"]
+        src.lines.append(f"{pad}return {src.names_and_values()}")
+        return True
+    inner = pad + "    "
+    src.lines += [f"{pad}if p + 8 > end: return None", f"{pad}t, n = HDR(buf, p)",
+                  f"{pad}if n < 8 or p + n > end: return None", f"{pad}bend = p + n",
+                  f"{pad}p += 8"]
     head_items, head_locals = list(src.items), dict(src.local_of)
     for block_type, key in sorted(keys.items()):
         src.items, src.local_of = list(head_items), dict(head_locals)
-        src.lines.append(f"    if t == {block_type}:")
-        if not src.emit(BLOCKS[key].steps, "bend", "return None", "        "):
-            return None
+        src.lines.append(f"{pad}if t == {block_type}:")
+        if not src.emit(BLOCKS[key].steps, "bend", "return None", inner):
+            return False
         if tail.of == "auto":
-            src.lines.append(f"        state.block_type = {block_type}")
-        src.lines.append(f"        return {src.names_and_values()}")
-    src.lines.append("    return None")
-    return src.build(name)
+            src.lines.append(f"{inner}state.block_type = {block_type}")
+        src.lines.append(f"{inner}return {src.names_and_values()}")
+    src.lines.append(f"{pad}return None")
+    return True

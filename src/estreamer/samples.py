@@ -8,6 +8,12 @@ consistent, so metadata decoration finds every name, and every event is
 unique (connection counters and event ids count up), so delivery tests can
 check exactly-once by identity.
 
+Connection events carry the long discovery event header, as FMCs send them:
+hasIpv6 = 1 and the host (initiator) address in the 16 extra bytes,
+IPv4-mapped (::ffff:a.b.c.d) for an IPv4 host, legacyIpAddress 0.0.0.0
+(PROTOCOL.md 7.2; Cisco's eNcore reads the connection block at the offset
+that assumes it). ``ipv6_header=False`` gives the short, 40-byte form.
+
 Encoding ~110 fields per record is slow in Python, so each record type is
 encoded a few times as a template and then stamped: the archive timestamp, the
 event time and the identifying counters are written into a copy at their fixed
@@ -23,13 +29,16 @@ from typing import Any
 
 from .catalogue import BLOCK, BLOCKS, DISCOVERY, DISCOVERY_FIXED, FIXED, RECORDS
 from .encoder import encode_record
+from .protocol import DEFAULT_STREAMS, LEGACY_STREAMS
+from .simulator.versions import served_blocks
 
 U16 = struct.Struct(">H")
 U32 = struct.Struct(">I")
 
-#: body block versions per FMC release (PROTOCOL.md 11.1)
-FMC7_BLOCKS = {71: 174, 400: 85, 500: 79, 502: 79, 125: 80}
-FMC6_BLOCKS = {71: 163, 400: 60, 500: 56, 502: 56, 125: 62}
+#: body block versions per FMC release: what an FMC serves for eNcore 5.2.11's requested
+#: versions (FMC 7.x) and for eNcore 3.5.8's (FMC 6.x); PROTOCOL.md 11.1
+FMC7_BLOCKS = served_blocks(DEFAULT_STREAMS)
+FMC6_BLOCKS = served_blocks(LEGACY_STREAMS)
 
 DEVICES = {1: "fw-edge-01", 2: "fw-dc-02", 3: "fw \"branch\" 03"}
 ZONES = {"5d6d2a2e-0000-4000-8000-000000000001": "inside",
@@ -86,14 +95,18 @@ def metadata_records() -> list[tuple[int, dict[str, Any]]]:
     return out
 
 
-def _connection(rng: random.Random) -> dict[str, Any]:
+def _connection(rng: random.Random, ipv6_header: bool = True) -> dict[str, Any]:
     app = rng.choice(list(APPLICATIONS))
+    initiator = _ip(rng, True)
     out = {
-        "deviceId": rng.choice(list(DEVICES)), "legacyIpAddress": "0.0.0.0",
+        "deviceId": rng.choice(list(DEVICES)),
+        # the host of the discovery header is the initiator (FMC: IPv4-mapped, hasIpv6 1)
+        "legacyIpAddress": "0.0.0.0" if ipv6_header else initiator,
+        "hasIpv6": 1 if ipv6_header else 0, "ipv6Address": f"::ffff:{initiator}",
         "macAddress": "00:50:56:8a:0b:0c", "eventType": 1003, "eventSubtype": 1,
         "ingressZone": next(iter(ZONES)), "egressZone": list(ZONES)[1],
         "ingressInterface": next(iter(INTERFACES)), "egressInterface": list(INTERFACES)[1],
-        "initiatorIpAddress": _ip(rng, True), "responderIpAddress": _ip(rng, False),
+        "initiatorIpAddress": initiator, "responderIpAddress": _ip(rng, False),
         "policyRevision": AC_POLICY, "ruleId": rng.choice(list(AC_RULES)),
         "ruleAction": rng.choice(list(RULE_ACTIONS)), "ruleReason": 0,
         "initiatorPort": rng.randrange(1024, 65535), "responderPort": rng.choice((443, 80, 53, 22)),
@@ -157,10 +170,13 @@ class _Template:
                  stamps: tuple[str, ...]) -> None:
         self.payload = encode_record(record_type, fields, archive_timestamp=0,
                                      block_type=block_type)
-        self.offsets = {name: _offset(record_type, block_type, name) for name in stamps}
+        ipv6_header = fields.get("hasIpv6") == 1
+        self.offsets = {name: _offset(record_type, block_type, name, ipv6_header)
+                        for name in stamps}
 
 
-def _offset(record_type: int, block_type: int | None, name: str) -> tuple[int, struct.Struct]:
+def _offset(record_type: int, block_type: int | None, name: str,
+            ipv6_header: bool) -> tuple[int, struct.Struct]:
     """Payload offset of a field in the first fixed run of the body (or body block)."""
     layout = RECORDS[record_type]
     base = 16  # long record header
@@ -168,7 +184,8 @@ def _offset(record_type: int, block_type: int | None, name: str) -> tuple[int, s
     for step in layout.steps:
         if step.kind == DISCOVERY:
             runs.append((base, DISCOVERY_FIXED))
-            base += 40  # the samples use IPv4 discovery headers
+            assert DISCOVERY_FIXED.struct is not None
+            base += DISCOVERY_FIXED.struct.size + (16 if ipv6_header else 0)
         elif step.kind == BLOCK:
             key = layout.by_block_type[block_type] if step.of == "auto" else step.of  # type: ignore[index]
             first = BLOCKS[key].steps[0]  # type: ignore[index]
@@ -187,18 +204,19 @@ def _offset(record_type: int, block_type: int | None, name: str) -> tuple[int, s
 
 def generate_mix(n: int, *, seed: int = 0, start_time: int = 1_700_000_000,
                  per_second: int = 1000, blocks: dict[int, int] | None = None,
-                 with_metadata: bool = True) -> Iterator[bytes]:
+                 with_metadata: bool = True, ipv6_header: bool = True) -> Iterator[bytes]:
     """Yield the metadata records, then ``n`` event payloads (long record header).
 
     ``per_second`` events share each archive second; ``blocks`` chooses the
-    body block versions (FMC7_BLOCKS by default, FMC6_BLOCKS for an older FMC).
+    body block versions (FMC7_BLOCKS by default, FMC6_BLOCKS for an older FMC);
+    ``ipv6_header`` False gives connection events the short discovery header.
     """
     rng = random.Random(seed)
     versions = FMC7_BLOCKS if blocks is None else blocks
     metadata = [encode_record(rt, f, archive_timestamp=0) for rt, f in metadata_records()]
     if with_metadata:
         yield from metadata
-    conn = [_Template(71, _connection(rng), versions[71],
+    conn = [_Template(71, _connection(rng, ipv6_header), versions[71],
                       ("eventSecond", "eventMicrosecond", "firstPacketTimestamp",
                        "lastPacketTimestamp", "instanceId", "connectionCounter"))
             for _ in range(16)]

@@ -253,12 +253,23 @@ class ServerConnection(_Connection):
                                        max_message_size=max_message_size), State.AWAIT_REQUEST)
         self.request: EventStreamRequest | None = None
         self.streaming_request: StreamingRequest | None = None
-        #: Null messages received once streaming (the client's acknowledgements)
+        #: the client's acknowledgements: Nulls that answer a bundle sent (bundle_sent)
         self.acks_received = 0
+        #: Nulls that answer no bundle (eNcore also acknowledges Streaming Information
+        #: and keepalives); counted apart so that they never release the next bundle
+        self.other_nulls = 0
+        self._bundles_unacknowledged = 0
 
     @property
     def extended(self) -> bool:
         return self.request is not None and bool(self.request.flags & RequestFlags.EXTENDED)
+
+    def bundle_sent(self) -> None:
+        """Note that a Message Bundle went out: the client's next Null acknowledges it."""
+        if self.state is not State.STREAMING:
+            raise LocalProtocolError(
+                f"a Message Bundle may only be sent while streaming (state {self.state.value})")
+        self._bundles_unacknowledged += 1
 
     def _handle(self, event: Event) -> None:
         symbol = type(event).__name__
@@ -269,8 +280,14 @@ class ServerConnection(_Connection):
             self.request = event
         elif isinstance(event, StreamingRequest):
             self.streaming_request = event
-        elif isinstance(event, Null) and self.state is State.STREAMING:
-            self.acks_received += 1
+        elif isinstance(event, Null):
+            # Only a Null that follows a bundle acknowledges it; one that answers
+            # Streaming Information or a keepalive must not release the next bundle.
+            if self._bundles_unacknowledged:
+                self._bundles_unacknowledged -= 1
+                self.acks_received += 1
+            else:
+                self.other_nulls += 1
 
 
 __all__ = ["TRANSITIONS", "ClientConnection", "ServerConnection", "State"]

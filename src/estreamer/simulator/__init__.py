@@ -23,6 +23,9 @@ enforce_cn=True, faults=None, ...)``
   keepalives when idle (``keepalive_interval``). Without EXTENDED, one Event Data
   message per record. Only the requested streams are served (routing.py); the long
   record header is sent when flag bit 23 is set, else the short one.
+* Versions: each record is served in the layout of the version the Streaming Request
+  asked for (connection v14: block 163, v17: block 174, ...; versions.py), re-encoded
+  when the archive holds it in another; VPN records 170/171 only from user v7.
 * Start: 0 = the whole archive, 0xFFFFFFFF = only records appended later, else records
   whose archive timestamp >= start (records with archive time 0, such as metadata,
   are always served, as FMC-generated data).

@@ -4,6 +4,8 @@ Each record is kept pre-encoded as a bundle inner message in both record-header
 forms (long: with the archive timestamp, flag bit 23; short: without), so serving
 is list slicing and ``b"".join``. One :class:`Archive` may back several simulators
 (an HA pair streams the same events); ``append`` adds live records and wakes them.
+A record whose body layout the requested version changes is re-encoded when served
+(:meth:`Archive.inner_as`, versions.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Callable, Union
 from estreamer.errors import ConfigurationError, EStreamerError
 from estreamer.protocol import Bundle, EventData, iter_messages
 from estreamer.protocol.messages import BUNDLE_INNER_HEAD, INNER_FORM_PLAIN
+
+from .versions import body_block_type, transcode
 
 #: recordType, recordLength (body bytes after the header)
 RECORD_HEAD = struct.Struct(">II")
@@ -75,6 +79,8 @@ class Archive:
         self._lock = threading.Lock()
         self.types: list[int] = []
         self.timestamps: list[int] = []
+        #: the body block type of records whose layout it chooses (else None)
+        self.block_types: list[int | None] = []
         #: inner bundle messages with the long / the short record header
         self.long_inner: list[bytes] = []
         self.short_inner: list[bytes] = []
@@ -88,6 +94,7 @@ class Archive:
         now = int(self._clock())
         types: list[int] = []
         stamps: list[int] = []
+        blocks: list[int | None] = []
         longs: list[bytes] = []
         shorts: list[bytes] = []
         for payload in payloads:
@@ -99,16 +106,28 @@ class Archive:
             stamp, _ = ARCHIVE_WORDS.unpack_from(long_form, 8)
             types.append(record_type)
             stamps.append(stamp)
+            blocks.append(body_block_type(long_form))
             longs.append(_inner(long_form))
             shorts.append(_inner(long_form[:8] + long_form[16:]))
         with self._lock:
             # extend the list every reader indexes by last, so a reader that sees the new
             # length also sees the records
             self.timestamps.extend(stamps)
+            self.block_types.extend(blocks)
             self.long_inner.extend(longs)
             self.short_inner.extend(shorts)
             self.types.extend(types)
         return len(types)
+
+    def inner_as(self, index: int, block_type: int, *, long_header: bool) -> bytes:
+        """Record ``index`` as an inner bundle message with body block ``block_type``.
+
+        A record that does not decode is served as archived (it is malformed either way).
+        """
+        long_form = transcode(self.payload(index), block_type)
+        if long_form is None:
+            return (self.long_inner if long_header else self.short_inner)[index]
+        return _inner(long_form if long_header else long_form[:8] + long_form[16:])
 
     def payload(self, index: int, *, long_header: bool = True) -> bytes:
         """Record ``index`` as an Event Data payload."""

@@ -37,6 +37,7 @@ from estreamer.protocol.messages import BUNDLE_HEAD, BUNDLE_INNER_HEAD
 
 from .faults import Faults
 from .routing import RecordFilter
+from .versions import served_blocks
 
 if TYPE_CHECKING:
     from . import Simulator
@@ -64,6 +65,9 @@ class Session:
         self.faults = Faults()
         self.served = 0
         self.bundles = 0
+        #: record type -> body block type served (from the requested versions)
+        self.blocks: dict[int, int] = {}
+        self.long_header = True
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -219,11 +223,16 @@ class Session:
         sim._record_request(esr, sreq)
         flags = sreq.flags if sreq is not None else esr.flags
         start = sreq.start if sreq is not None else esr.start
-        wanted = RecordFilter(flags, None if sreq is None
-                              else [s.event_type for s in sreq.streams])
+        if sreq is None:
+            wanted = RecordFilter(flags, None)
+            self.blocks = {}  # the legacy request names no versions: records as archived
+        else:
+            versions = {s.event_type: s.version for s in sreq.streams}
+            wanted = RecordFilter(flags, list(versions), versions)
+            self.blocks = served_blocks(sreq.streams)
         archive = sim.archive
-        inners = (archive.long_inner if flags & RequestFlags.ARCHIVE_TIMESTAMPS
-                  else archive.short_inner)
+        self.long_header = bool(flags & RequestFlags.ARCHIVE_TIMESTAMPS)
+        inners = archive.long_inner if self.long_header else archive.short_inner
         cursor = len(archive) if start == START_NOW else 0
         min_time = start if start not in (START_GENESIS, START_NOW) else 0
         connection_id = sim._next_connection_id()
@@ -279,6 +288,8 @@ class Session:
         end = len(archive)
         types = archive.types
         stamps = archive.timestamps
+        archived_blocks = archive.block_types
+        served = self.blocks
         batch: list[bytes] = []
         size = 0
         max_bytes = self.sim.bundle_bytes
@@ -288,6 +299,10 @@ class Session:
                 # FMC-generated records (metadata) carry archive time 0: always served
                 if not min_time or not stamp or stamp >= min_time:
                     inner = inners[cursor]
+                    block = served.get(types[cursor])
+                    if block is not None and block != archived_blocks[cursor]:
+                        # the requested version has another layout: the FMC renders it so
+                        inner = archive.inner_as(cursor, block, long_header=self.long_header)
                     if self.faults.malformed_record == self.served + len(batch) + 1:
                         inner = _corrupt(inner, inners is archive.long_inner)
                         log.info("%s: record %d of this connection is corrupted (fault "
@@ -309,6 +324,7 @@ class Session:
             self.sim._count("drops")
             raise SessionEnd("drop fault")
         acks_before = self.conn.acks_received
+        self.conn.bundle_sent()
         self._send(message)
         self.bundles = sequence
         self.served += len(batch)
