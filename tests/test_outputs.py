@@ -75,6 +75,69 @@ def test_restore_truncates_what_was_written_after_the_bookmark(tmp_path):
     assert lines_of(files) == [f"event_id={i}" for i in range(5)]
 
 
+def _killed_after_writing(stream, lines):
+    """Write ``lines`` and let them reach the disk with no checkpoint (then kill -9)."""
+    stream.write_lines(lines)
+    stream._handle.flush()
+
+
+def test_a_run_killed_before_its_first_checkpoint_is_wound_back(tmp_path):
+    template = str(tmp_path / "out.{0}.log")
+    stream = RotatingFileStream(template, clock=lambda: 1000)
+    stream.restore(None)  # no bookmark yet: a fresh start
+    start = stream.flush()  # the client's first checkpoint, before any write
+    assert start == {"path": str(tmp_path / "out.1000.log"), "size": 0}
+    assert os.path.exists(start["path"])
+    _killed_after_writing(stream, ["e1", "e2"])
+    again = RotatingFileStream(template, clock=lambda: 2000)
+    again.restore(start)
+    again.write_lines(["e1", "e2", "e3"])  # delivered again after the restart
+    again.close()
+    assert os.listdir(tmp_path) == ["out.1000.log"]
+    assert lines_of([start["path"]]) == ["e1", "e2", "e3"]
+
+
+def test_rotation_creates_the_next_file_before_a_checkpoint_names_it(tmp_path):
+    clock = iter(range(1000, 2000))
+    template = str(tmp_path / "out.{0}.log")
+    stream = RotatingFileStream(template, max_logs=2, clock=lambda: next(clock))
+    stream.restore(None)
+    stream.write_lines(["e1", "e2"])
+    rotated = stream.flush()  # 2 lines: the next file starts here
+    assert rotated == {"path": str(tmp_path / "out.1001.log"), "size": 0}
+    assert os.path.getsize(rotated["path"]) == 0  # it exists, so a restart finds it
+    _killed_after_writing(stream, ["e3"])
+    again = RotatingFileStream(template, max_logs=2, clock=lambda: next(clock))
+    again.restore(rotated)
+    again.write_lines(["e3", "e4"])
+    again.close()
+    assert sorted(os.listdir(tmp_path)) == ["out.1000.log", "out.1001.log"]
+    assert lines_of([tmp_path / f for f in os.listdir(tmp_path)]) == ["e1", "e2", "e3", "e4"]
+
+
+def test_a_bookmarked_file_that_is_gone_is_replaced_by_one_that_exists(tmp_path):
+    stream = RotatingFileStream(str(tmp_path / "out.{0}.log"), clock=lambda: 1000)
+    stream.restore({"path": str(tmp_path / "out.999.log"), "size": 50})  # removed by hand
+    position = stream.flush()
+    # the next bookmark names the new file, so a kill after this point is wound back
+    assert position == {"path": str(tmp_path / "out.1000.log"), "size": 0}
+    assert os.path.exists(position["path"])
+
+
+def test_one_file_without_rotation_is_wound_back_to_where_the_run_began(tmp_path):
+    path = tmp_path / "events.log"
+    path.write_text("from an earlier run\n")
+    stream = RotatingFileStream(str(path))
+    stream.restore(None)
+    start = stream.flush()
+    assert start == {"path": str(path), "size": 20}
+    _killed_after_writing(stream, ["e1"])
+    again = RotatingFileStream(str(path))
+    again.restore(start)
+    again.close()
+    assert path.read_text() == "from an earlier run\n"
+
+
 def test_restore_ignores_a_file_that_is_not_ours(tmp_path):
     other = tmp_path / "unrelated.txt"
     other.write_text("keep me\n")
@@ -90,7 +153,10 @@ def test_same_second_rotation_gets_distinct_names(tmp_path):
         stream.write_lines([f"l{i}"])
         stream.flush()
     stream.close()
-    assert sorted(os.listdir(tmp_path)) == ["x.1234-1.log", "x.1234-2.log", "x.1234.log"]
+    # the last flush rotated too: its new file exists (empty) before it is bookmarked
+    assert sorted(os.listdir(tmp_path)) == ["x.1234-1.log", "x.1234-2.log", "x.1234-3.log",
+                                            "x.1234.log"]
+    assert (tmp_path / "x.1234-3.log").read_text() == ""
 
 
 def test_unwritable_directory_is_a_transport_error(tmp_path):
@@ -212,3 +278,4 @@ def test_tcp_stop_while_unreachable_refuses_the_batch():
     threading.Timer(0.2, stop.set).start()
     with pytest.raises(TransportError, match="un-bookmarked"):
         stream.write_lines(["x"])
+

@@ -132,8 +132,13 @@ class StdoutStream:
 class RotatingFileStream:
     """Lines appended to ``template`` (``{0}`` = epoch at open), rotated by line count.
 
-    Rotation happens in :meth:`flush`, i.e. at a checkpoint, so a bookmark always names
-    the one file that may hold lines written after it.
+    Exactly once across ``kill -9`` rests on one rule: every position this stream
+    reports names a file that exists, at a size that is durable. So :meth:`restore`
+    always leaves a file open (the bookmarked one wound back, or a new one, created
+    before the first byte is written), :meth:`flush` always reports where that file
+    ends, and rotation (in :meth:`flush`, i.e. at a checkpoint) creates the next file
+    before the position naming it is returned. A restart then finds the file its
+    bookmark names and cuts off whatever was written after that bookmark.
     """
 
     def __init__(self, template: str, *, max_logs: int = 10000, rotate: bool = True,
@@ -147,8 +152,6 @@ class RotatingFileStream:
                         "without rotation", self.uri)
         self._clock = clock
         self._path: str | None = None
-        #: name chosen at rotation for the next file, created at its first write
-        self._next: str | None = None
         self._handle: Any = None
         self._lines = 0
         head, _, tail = template.partition("{0}")
@@ -157,7 +160,7 @@ class RotatingFileStream:
 
     @property
     def path(self) -> str | None:
-        """The file written now (None before the first write)."""
+        """The file written now (None before the stream is restored or written)."""
         return self._path
 
     def _new_path(self) -> str:
@@ -173,6 +176,7 @@ class RotatingFileStream:
         return path
 
     def _open(self, path: str, truncate_to: int | None = None) -> None:
+        """Open ``path`` for appending; its creation is durable before this returns."""
         directory = os.path.dirname(os.path.abspath(path))
         try:
             os.makedirs(directory, exist_ok=True)
@@ -188,47 +192,57 @@ class RotatingFileStream:
         self._handle = handle
         self._path = path
 
+    def _open_new(self) -> None:
+        self._open(self._new_path())
+        self._lines = 0
+
     def restore(self, position: Position | None) -> None:
+        """Open the bookmarked file cut back to its bookmarked size, else a new file."""
         self.close()
-        self._next = None
-        if not position:
+        target = self._restorable(position)
+        if target is None:
+            self._open_new()
             return
+        path, size = target
+        self._open(path, truncate_to=size)
+        self._lines = _count_lines(path) if self.rotate else 0
+
+    def _restorable(self, position: Position | None) -> tuple[str, int] | None:
+        """The (path, size) to wind back to, or None to start a new file."""
+        if not position:
+            return None
         path = position.get("path")
         size = position.get("size")
         if not isinstance(path, str) or not isinstance(size, int) or size < 0:
             log.warning("output %s: ignoring a bookmark position that is not a file "
                         "position: %r", self.uri, position)
-            return
+            return None
         if not self._pattern.fullmatch(path):
             log.warning("output %s: bookmarked file %s does not match the configured name; "
                         "starting a new file", self.uri, path)
-            return
+            return None
         try:
             actual = os.path.getsize(path)
         except FileNotFoundError:
             log.warning("output %s: bookmarked file %s is gone; starting a new file",
                         self.uri, path)
-            return
+            return None
         except OSError as err:
             raise TransportError(f"cannot read output file {path}: {err}") from err
         if actual < size:
             log.warning("output %s: %s is shorter (%d bytes) than bookmarked (%d); "
                         "appending to it", self.uri, path, actual, size)
-            size = actual
-        elif actual > size:
+            return path, actual
+        if actual > size:
             log.info("output %s: removing %d bytes written to %s after the last bookmark "
                      "(they are delivered again)", self.uri, actual - size, path)
-        self._open(path, truncate_to=size)
-        with open(path, "rb") as handle:
-            self._lines = sum(chunk.count(b"\n") for chunk in iter(
-                lambda: handle.read(1 << 20), b""))
+        return path, size
 
     def write_lines(self, lines: Sequence[str]) -> None:
         if not lines:
             return
         if self._handle is None:
-            self._open(self._next or self._new_path())
-            self._next = None
+            self._open_new()
         write = self._handle.write
         try:
             for text in chunks(lines):
@@ -242,9 +256,9 @@ class RotatingFileStream:
         return self._flush(rotate=True)
 
     def _flush(self, rotate: bool) -> Position | None:
+        if self._handle is None:
+            self._open_new()
         handle = self._handle
-        if handle is None:
-            return None if self._next is None else {"path": self._next, "size": 0}
         try:
             handle.flush()
             os.fsync(handle.fileno())
@@ -253,12 +267,12 @@ class RotatingFileStream:
             raise TransportError(f"cannot write output file {self._path}: "
                                  f"{err.strerror or err}") from err
         if rotate and self.rotate and self._lines >= self.max_logs:
-            # the next file's name is fixed now so that the bookmark can name it
+            # The next file is created now, so the position naming it names a file
+            # that exists: a restart winds it back instead of believing it gone.
             handle.close()
             self._handle = None
-            self._lines = 0
-            self._next = self._new_path()
-            return {"path": self._next, "size": 0}
+            self._open_new()
+            return {"path": self._path, "size": 0}
         return {"path": self._path, "size": size}
 
     def close(self) -> None:
@@ -269,6 +283,16 @@ class RotatingFileStream:
                 if self._handle is not None:
                     self._handle.close()
                 self._handle = None
+
+
+def _count_lines(path: str) -> int:
+    try:
+        with open(path, "rb") as handle:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    except FileNotFoundError:
+        return 0
+    except OSError as err:
+        raise TransportError(f"cannot read output file {path}: {err}") from err
 
 
 def _host_port(uri: str, parts: Any) -> tuple[str, int]:
