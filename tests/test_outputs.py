@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import os
 import socket
+import struct
 import threading
 
 import pytest
@@ -279,3 +280,74 @@ def test_tcp_stop_while_unreachable_refuses_the_batch():
     with pytest.raises(TransportError, match="un-bookmarked"):
         stream.write_lines(["x"])
 
+
+class _Receiver:
+    """A TCP receiver on loopback whose connections end as told: ``"read"`` reads to
+    EOF, ``"die"`` reads nothing and resets the connection (a receiver killed with
+    lines still unread in its socket), ``("read", n)`` reads n bytes, then closes."""
+
+    def __init__(self, plan):
+        self.plan = list(plan)
+        self.received: list[bytes] = []
+        self.ended = [threading.Event() for _ in self.plan]
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(1)
+        self.server.settimeout(10)
+        self.port = self.server.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        for how, ended in zip(self.plan, self.ended):
+            conn, _ = self.server.accept()
+            conn.settimeout(10)
+            data = b""
+            if how == "die":
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            elif how == "read":
+                while chunk := conn.recv(65536):
+                    data += chunk
+            else:
+                while len(data) < how[1]:
+                    data += conn.recv(how[1] - len(data))
+            conn.close()
+            self.received.append(data)
+            ended.set()
+        self.server.close()
+
+
+def _lines(prefix, n):
+    return [f"{prefix}{i} " + "x" * 200 for i in range(n)]
+
+
+def _wire(lines):
+    return "".join(line + "\n" for line in lines).encode()
+
+
+def test_tcp_sends_again_what_a_dead_receiver_never_read():
+    receiver = _Receiver(["die", "read"])
+    stream = TcpStream("127.0.0.1", receiver.port, "tcp://test", backoff_initial=0.05)
+    first, second = _lines("a", 300), _lines("b", 300)
+    stream.write_lines(first)   # taken in by the receiver's system, never read
+    assert receiver.ended[0].wait(10)
+    stream.write_lines(second)  # fails (reset) or vanishes; either way sent again
+    stream.flush()
+    stream.close()
+    receiver.thread.join(10)
+    assert receiver.received == [b"", _wire(first + second)]
+    assert stream.reconnects >= 1
+
+
+def test_tcp_checkpoint_checks_the_receiver_and_bounds_what_is_repeated():
+    first, second = _lines("a", 300), _lines("b", 300)
+    receiver = _Receiver([("read", len(_wire(first))), "read"])
+    stream = TcpStream("127.0.0.1", receiver.port, "tcp://test", backoff_initial=0.05)
+    stream.write_lines(first)
+    stream.flush()              # the checkpoint: ``first`` is not kept any longer
+    assert receiver.ended[0].wait(10)  # the receiver read ``first`` and went away
+    stream.write_lines(second)  # may seem to succeed: the receiver's system discards it
+    stream.flush()              # sees the receiver gone: reconnects, sends ``second`` again
+    stream.close()
+    receiver.thread.join(10)
+    assert receiver.received == [_wire(first), _wire(second)]

@@ -6,9 +6,18 @@ which must make everything written so far durable and returns a JSON-able
 *position* that is stored in the bookmark. On start the client calls
 ``restore(position)`` with the position of the last bookmark, so output written
 after that bookmark (and about to be delivered again) is wound back - a file is
-truncated to its checkpointed size. Only sinks that can be wound back (files) give
-exactly-once output across ``kill -9``; stdout, UDP and TCP give it across clean stops
-and reconnects and may repeat the last checkpoint interval after a crash.
+truncated to its checkpointed size.
+
+What each output guarantees:
+
+* files: exactly once, across ``kill -9`` too (:class:`RotatingFileStream`);
+* stdout: everything once across clean stops; after a crash the lines written since
+  the last checkpoint are written again;
+* TCP: at least once for a receiver that reads what it is sent before the next
+  checkpoint: after a crash, and after the receiver dies, the lines since the last
+  checkpoint are sent again (:class:`TcpStream`);
+* UDP: at most once per delivery, and lost while nobody listens; after a crash the
+  lines since the last checkpoint are sent again.
 
 URIs (eNcore's): ``relfile:///dir/name.{0}.log`` (relative to the configuration
 file's directory), ``file:///abs/name.{0}.log``, ``udp://host:port``,
@@ -358,13 +367,20 @@ class UdpStream:
 
 
 class TcpStream:
-    """Newline-terminated events over TCP; reconnects with backoff and resends.
+    """Newline-terminated events over TCP; reconnects with backoff and sends again.
 
-    A batch goes out in pieces (:func:`chunks`); a piece that fails is sent again on
-    the new connection. The batch is accepted only once every piece was sent; while
-    the peer is away the writer waits (bounded backoff, jitter) until it is back or
-    ``stop`` is set, in which case the batch is refused (TransportError) and stays
-    un-bookmarked.
+    TCP has no acknowledgement from the receiving program: what the receiver's system
+    has taken in is lost when the program dies before reading it. So the stream keeps
+    everything it sent since the last checkpoint (:meth:`flush`) and, each time it has
+    to reconnect, sends all of that again before going on; :meth:`flush` first checks
+    that the receiver is still connected (reconnecting and resending if not), then
+    forgets it. A receiver that reads what it is sent before the next checkpoint
+    therefore gets every line at least once; after a reconnection some lines arrive
+    twice. The memory this takes is one checkpoint interval of output.
+
+    While the receiver is away the writer waits (bounded backoff, jitter) until it is
+    back or ``stop`` is set, in which case the batch is refused (TransportError) and
+    stays un-bookmarked.
     """
 
     def __init__(self, host: str, port: int, uri: str, *, stop: threading.Event | None = None,
@@ -377,6 +393,8 @@ class TcpStream:
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         self._sock: socket.socket | None = None
+        #: pieces sent since the last checkpoint, sent again after a reconnection
+        self._unconfirmed: list[bytes] = []
         self.reconnects = 0
 
     def _connect(self) -> socket.socket:
@@ -391,21 +409,30 @@ class TcpStream:
         if not lines:
             return
         for text in chunks(lines):
-            self._send(text.encode("utf-8", "surrogateescape"))
+            data = text.encode("utf-8", "surrogateescape")
+            self._send(data)
+            self._unconfirmed.append(data)
 
     def _send(self, data: bytes) -> None:
-        """Send ``data``, reconnecting with backoff until it is sent or the stream stops."""
+        """Send ``data``, reconnecting with backoff until it is sent or the stream stops.
+
+        On a new connection the pieces sent since the last checkpoint go first.
+        """
         delay = self.backoff_initial
         while True:
             try:
                 if self._sock is None:
                     self._sock = self._connect()
+                    if self._unconfirmed:
+                        log.info("output %s: connected; sending again the %d bytes sent "
+                                 "since the last checkpoint", self.uri,
+                                 sum(map(len, self._unconfirmed)))
+                    for piece in self._unconfirmed:
+                        self._sock.sendall(piece)
                 self._sock.sendall(data)
                 return
             except OSError as err:
-                if self._sock is not None:
-                    self._sock.close()
-                    self._sock = None
+                self._drop()
                 self.reconnects += 1
                 wait = random.uniform(delay / 2, delay)
                 log.warning("output %s: %s; retrying in %.1fs (is the receiver "
@@ -417,12 +444,38 @@ class TcpStream:
                 delay = min(delay * 2, self.backoff_max)
 
     def flush(self) -> Position | None:
+        if self._sock is not None and _peer_gone(self._sock):
+            log.warning("output %s: the receiver closed the connection; reconnecting",
+                        self.uri)
+            self._drop()
+            self.reconnects += 1
+            self._send(b"")  # reconnects and sends the unconfirmed pieces again
+        self._unconfirmed.clear()
         return None
 
-    def close(self) -> None:
+    def _drop(self) -> None:
         if self._sock is not None:
             self._sock.close()
             self._sock = None
+
+    def close(self) -> None:
+        # an orderly close hands everything over: nothing to send again afterwards
+        self._unconfirmed.clear()
+        self._drop()
+
+
+def _peer_gone(sock: socket.socket) -> bool:
+    """True if the peer has closed or reset the connection (checked without blocking)."""
+    try:
+        sock.setblocking(False)
+        try:
+            return sock.recv(1, socket.MSG_PEEK) == b""
+        finally:
+            sock.setblocking(True)
+    except BlockingIOError:
+        return False  # connected, nothing from the peer: the normal case
+    except OSError:
+        return True
 
 
 def open_stream(uri: str, *, base_dir: str = ".", max_logs: int = 10000,
