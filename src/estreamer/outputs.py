@@ -271,7 +271,8 @@ class RotatingFileStream:
         try:
             handle.flush()
             os.fsync(handle.fileno())
-            size = handle.tell()
+            # not tell(): after a truncation it still reports the old end until a write
+            size = os.fstat(handle.fileno()).st_size
         except OSError as err:
             raise TransportError(f"cannot write output file {self._path}: "
                                  f"{err.strerror or err}") from err
