@@ -16,8 +16,8 @@ What each output guarantees:
 * TCP: at least once for a receiver that reads what it is sent before the next
   checkpoint: after a crash, and after the receiver dies, the lines since the last
   checkpoint are sent again (:class:`TcpStream`);
-* UDP: at most once per delivery, and lost while nobody listens; after a crash the
-  lines since the last checkpoint are sent again.
+* UDP: best effort: a datagram nobody listens for, or the network drops, is lost;
+  after a crash the lines since the last checkpoint are sent again.
 
 URIs (eNcore's): ``relfile:///dir/name.{0}.log`` (relative to the configuration
 file's directory), ``file:///abs/name.{0}.log``, ``udp://host:port``,
