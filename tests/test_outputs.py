@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import os
 import socket
+import struct
 import threading
 
 import pytest
@@ -75,6 +76,71 @@ def test_restore_truncates_what_was_written_after_the_bookmark(tmp_path):
     assert lines_of(files) == [f"event_id={i}" for i in range(5)]
 
 
+def _killed_after_writing(stream, lines):
+    """Write ``lines`` and let them reach the disk with no checkpoint (then kill -9)."""
+    stream.write_lines(lines)
+    stream._handle.flush()
+
+
+def test_a_run_killed_before_its_first_checkpoint_is_wound_back(tmp_path):
+    template = str(tmp_path / "out.{0}.log")
+    stream = RotatingFileStream(template, clock=lambda: 1000)
+    stream.restore(None)  # no bookmark yet: a fresh start
+    start = stream.flush()  # the client's first checkpoint, before any write
+    assert start == {"path": str(tmp_path / "out.1000.log"), "size": 0}
+    assert os.path.exists(start["path"])
+    _killed_after_writing(stream, ["e1", "e2"])
+    again = RotatingFileStream(template, clock=lambda: 2000)
+    again.restore(start)
+    # checkpoints before anything is written again (metadata only) keep the position
+    assert again.flush() == start
+    again.write_lines(["e1", "e2", "e3"])  # delivered again after the restart
+    again.close()
+    assert os.listdir(tmp_path) == ["out.1000.log"]
+    assert lines_of([start["path"]]) == ["e1", "e2", "e3"]
+
+
+def test_rotation_creates_the_next_file_before_a_checkpoint_names_it(tmp_path):
+    clock = iter(range(1000, 2000))
+    template = str(tmp_path / "out.{0}.log")
+    stream = RotatingFileStream(template, max_logs=2, clock=lambda: next(clock))
+    stream.restore(None)
+    stream.write_lines(["e1", "e2"])
+    rotated = stream.flush()  # 2 lines: the next file starts here
+    assert rotated == {"path": str(tmp_path / "out.1001.log"), "size": 0}
+    assert os.path.getsize(rotated["path"]) == 0  # it exists, so a restart finds it
+    _killed_after_writing(stream, ["e3"])
+    again = RotatingFileStream(template, max_logs=2, clock=lambda: next(clock))
+    again.restore(rotated)
+    again.write_lines(["e3", "e4"])
+    again.close()
+    assert sorted(os.listdir(tmp_path)) == ["out.1000.log", "out.1001.log"]
+    assert lines_of([tmp_path / f for f in os.listdir(tmp_path)]) == ["e1", "e2", "e3", "e4"]
+
+
+def test_a_bookmarked_file_that_is_gone_is_replaced_by_one_that_exists(tmp_path):
+    stream = RotatingFileStream(str(tmp_path / "out.{0}.log"), clock=lambda: 1000)
+    stream.restore({"path": str(tmp_path / "out.999.log"), "size": 50})  # removed by hand
+    position = stream.flush()
+    # the next bookmark names the new file, so a kill after this point is wound back
+    assert position == {"path": str(tmp_path / "out.1000.log"), "size": 0}
+    assert os.path.exists(position["path"])
+
+
+def test_one_file_without_rotation_is_wound_back_to_where_the_run_began(tmp_path):
+    path = tmp_path / "events.log"
+    path.write_text("from an earlier run\n")
+    stream = RotatingFileStream(str(path))
+    stream.restore(None)
+    start = stream.flush()
+    assert start == {"path": str(path), "size": 20}
+    _killed_after_writing(stream, ["e1"])
+    again = RotatingFileStream(str(path))
+    again.restore(start)
+    again.close()
+    assert path.read_text() == "from an earlier run\n"
+
+
 def test_restore_ignores_a_file_that_is_not_ours(tmp_path):
     other = tmp_path / "unrelated.txt"
     other.write_text("keep me\n")
@@ -90,7 +156,10 @@ def test_same_second_rotation_gets_distinct_names(tmp_path):
         stream.write_lines([f"l{i}"])
         stream.flush()
     stream.close()
-    assert sorted(os.listdir(tmp_path)) == ["x.1234-1.log", "x.1234-2.log", "x.1234.log"]
+    # the last flush rotated too: its new file exists (empty) before it is bookmarked
+    assert sorted(os.listdir(tmp_path)) == ["x.1234-1.log", "x.1234-2.log", "x.1234-3.log",
+                                            "x.1234.log"]
+    assert (tmp_path / "x.1234-3.log").read_text() == ""
 
 
 def test_unwritable_directory_is_a_transport_error(tmp_path):
@@ -212,3 +281,75 @@ def test_tcp_stop_while_unreachable_refuses_the_batch():
     threading.Timer(0.2, stop.set).start()
     with pytest.raises(TransportError, match="un-bookmarked"):
         stream.write_lines(["x"])
+
+
+class _Receiver:
+    """A TCP receiver on loopback whose connections end as told: ``"read"`` reads to
+    EOF, ``"die"`` reads nothing and resets the connection (a receiver killed with
+    lines still unread in its socket), ``("read", n)`` reads n bytes, then closes."""
+
+    def __init__(self, plan):
+        self.plan = list(plan)
+        self.received: list[bytes] = []
+        self.ended = [threading.Event() for _ in self.plan]
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(1)
+        self.server.settimeout(10)
+        self.port = self.server.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        for how, ended in zip(self.plan, self.ended):
+            conn, _ = self.server.accept()
+            conn.settimeout(10)
+            data = b""
+            if how == "die":
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            elif how == "read":
+                while chunk := conn.recv(65536):
+                    data += chunk
+            else:
+                while len(data) < how[1]:
+                    data += conn.recv(how[1] - len(data))
+            conn.close()
+            self.received.append(data)
+            ended.set()
+        self.server.close()
+
+
+def _lines(prefix, n):
+    return [f"{prefix}{i} " + "x" * 200 for i in range(n)]
+
+
+def _wire(lines):
+    return "".join(line + "\n" for line in lines).encode()
+
+
+def test_tcp_sends_again_what_a_dead_receiver_never_read():
+    receiver = _Receiver(["die", "read"])
+    stream = TcpStream("127.0.0.1", receiver.port, "tcp://test", backoff_initial=0.05)
+    first, second = _lines("a", 300), _lines("b", 300)
+    stream.write_lines(first)   # taken in by the receiver's system, never read
+    assert receiver.ended[0].wait(10)
+    stream.write_lines(second)  # fails (reset) or vanishes; either way sent again
+    stream.flush()
+    stream.close()
+    receiver.thread.join(10)
+    assert receiver.received == [b"", _wire(first + second)]
+    assert stream.reconnects >= 1
+
+
+def test_tcp_checkpoint_checks_the_receiver_and_bounds_what_is_repeated():
+    first, second = _lines("a", 300), _lines("b", 300)
+    receiver = _Receiver([("read", len(_wire(first))), "read"])
+    stream = TcpStream("127.0.0.1", receiver.port, "tcp://test", backoff_initial=0.05)
+    stream.write_lines(first)
+    stream.flush()              # the checkpoint: ``first`` is not kept any longer
+    assert receiver.ended[0].wait(10)  # the receiver read ``first`` and went away
+    stream.write_lines(second)  # may seem to succeed: the receiver's system discards it
+    stream.flush()              # sees the receiver gone: reconnects, sends ``second`` again
+    stream.close()
+    receiver.thread.join(10)
+    assert receiver.received == [_wire(first), _wire(second)]

@@ -21,9 +21,10 @@ What ``run()`` guarantees:
   (the acknowledgement is flow control, the bookmark is what counts as delivered). The
   socket is read only when every buffered message has been handed to the sink, so
   the sink paces the FMC (which waits for each acknowledgement); buffers stay bounded.
-* Every ``checkpoint_interval`` seconds (and when the connection ends or the client
-  stops) the sink is flushed, then the metadata cache is saved, then the bookmark -
-  in that order, so a bookmark never covers output or names that are not durable.
+* Once at start, before anything is written, and then every ``checkpoint_interval``
+  seconds (and when the connection ends or the client stops) the sink is flushed,
+  then the metadata cache is saved, then the bookmark - in that order, so a bookmark
+  never covers output or names that are not durable.
   With a sink that can wind back (files) ``kill -9`` at any moment neither loses nor
   repeats a record; see :mod:`estreamer.bookmark`.
 * A record that does not decode (RecordDecodeError) is counted, logged with its type
@@ -222,7 +223,7 @@ class StreamClient:
         self._metadata_dirty = False
         self._unsaved = 0
         self._last_checkpoint = time.monotonic()
-        self._saved: Bookmark | None = None
+        self._saved = Bookmark()
 
     # --- control ------------------------------------------------------------------
 
@@ -285,8 +286,8 @@ class StreamClient:
 
     def _restore(self) -> None:
         bookmark = self.bookmarks.load(self.key)
-        if bookmark is not None:
-            self.sink.restore(bookmark.sink)
+        # also without a bookmark: a sink that can wind back opens where it starts
+        self.sink.restore(None if bookmark is None else bookmark.sink)
         if self.metadata_store is not None:
             self.cache = self.metadata_store.load(self.key)
         if self.start == START_MODE_BOOKMARK:
@@ -299,9 +300,14 @@ class StreamClient:
             if bookmark is not None and bookmark.second:
                 log.info("%s: start=%d ignores the stored bookmark %d", self.key, self.start,
                          bookmark.second)
-        self._saved = bookmark
+        # no bookmark stored is the same as an empty one: nothing to save for it
+        self._saved = bookmark or Bookmark()
         self.status.bookmark_second = self.tracker.second
         log.info("%s: starting from %s", self.key, where)
+        # The first checkpoint comes before the first byte is written: it records where
+        # the output starts, so a run killed before its first regular checkpoint is
+        # wound back to here on restart instead of leaving its output to be doubled.
+        self._checkpoint()
 
     def _limit_reached(self) -> bool:
         return self.max_events is not None and self.status.handled >= self.max_events
@@ -473,7 +479,10 @@ class StreamClient:
         for second, digest in notes:
             tracker.delivered(second, digest)
         status.handled += len(out)
-        self._unsaved += len(notes)
+        # Work for the next checkpoint: records written, or records that move the
+        # bookmark. Metadata sent again on each connection (archive second 0) is
+        # neither unless written; a changed cache has its own flag.
+        self._unsaved += len(out) or sum(1 for second, _ in notes if second)
 
     def _decode_error(self, err: RecordDecodeError, record_type: int | None,
                       offset: int) -> None:

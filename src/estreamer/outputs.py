@@ -6,9 +6,18 @@ which must make everything written so far durable and returns a JSON-able
 *position* that is stored in the bookmark. On start the client calls
 ``restore(position)`` with the position of the last bookmark, so output written
 after that bookmark (and about to be delivered again) is wound back - a file is
-truncated to its checkpointed size. Only sinks that can be wound back (files) give
-exactly-once output across ``kill -9``; stdout, UDP and TCP give it across clean stops
-and reconnects and may repeat the last checkpoint interval after a crash.
+truncated to its checkpointed size.
+
+What each output guarantees:
+
+* files: exactly once, across ``kill -9`` too (:class:`RotatingFileStream`);
+* stdout: everything once across clean stops; after a crash the lines written since
+  the last checkpoint are written again;
+* TCP: at least once for a receiver that reads what it is sent before the next
+  checkpoint: after a crash, and after the receiver dies, the lines since the last
+  checkpoint are sent again (:class:`TcpStream`);
+* UDP: best effort: a datagram nobody listens for, or the network drops, is lost;
+  after a crash the lines since the last checkpoint are sent again.
 
 URIs (eNcore's): ``relfile:///dir/name.{0}.log`` (relative to the configuration
 file's directory), ``file:///abs/name.{0}.log``, ``udp://host:port``,
@@ -132,8 +141,13 @@ class StdoutStream:
 class RotatingFileStream:
     """Lines appended to ``template`` (``{0}`` = epoch at open), rotated by line count.
 
-    Rotation happens in :meth:`flush`, i.e. at a checkpoint, so a bookmark always names
-    the one file that may hold lines written after it.
+    Exactly once across ``kill -9`` rests on one rule: every position this stream
+    reports names a file that exists, at a size that is durable. So :meth:`restore`
+    always leaves a file open (the bookmarked one wound back, or a new one, created
+    before the first byte is written), :meth:`flush` always reports where that file
+    ends, and rotation (in :meth:`flush`, i.e. at a checkpoint) creates the next file
+    before the position naming it is returned. A restart then finds the file its
+    bookmark names and cuts off whatever was written after that bookmark.
     """
 
     def __init__(self, template: str, *, max_logs: int = 10000, rotate: bool = True,
@@ -147,8 +161,6 @@ class RotatingFileStream:
                         "without rotation", self.uri)
         self._clock = clock
         self._path: str | None = None
-        #: name chosen at rotation for the next file, created at its first write
-        self._next: str | None = None
         self._handle: Any = None
         self._lines = 0
         head, _, tail = template.partition("{0}")
@@ -157,7 +169,7 @@ class RotatingFileStream:
 
     @property
     def path(self) -> str | None:
-        """The file written now (None before the first write)."""
+        """The file written now (None before the stream is restored or written)."""
         return self._path
 
     def _new_path(self) -> str:
@@ -173,6 +185,7 @@ class RotatingFileStream:
         return path
 
     def _open(self, path: str, truncate_to: int | None = None) -> None:
+        """Open ``path`` for appending; its creation is durable before this returns."""
         directory = os.path.dirname(os.path.abspath(path))
         try:
             os.makedirs(directory, exist_ok=True)
@@ -188,47 +201,57 @@ class RotatingFileStream:
         self._handle = handle
         self._path = path
 
+    def _open_new(self) -> None:
+        self._open(self._new_path())
+        self._lines = 0
+
     def restore(self, position: Position | None) -> None:
+        """Open the bookmarked file cut back to its bookmarked size, else a new file."""
         self.close()
-        self._next = None
-        if not position:
+        target = self._restorable(position)
+        if target is None:
+            self._open_new()
             return
+        path, size = target
+        self._open(path, truncate_to=size)
+        self._lines = _count_lines(path) if self.rotate else 0
+
+    def _restorable(self, position: Position | None) -> tuple[str, int] | None:
+        """The (path, size) to wind back to, or None to start a new file."""
+        if not position:
+            return None
         path = position.get("path")
         size = position.get("size")
         if not isinstance(path, str) or not isinstance(size, int) or size < 0:
             log.warning("output %s: ignoring a bookmark position that is not a file "
                         "position: %r", self.uri, position)
-            return
+            return None
         if not self._pattern.fullmatch(path):
             log.warning("output %s: bookmarked file %s does not match the configured name; "
                         "starting a new file", self.uri, path)
-            return
+            return None
         try:
             actual = os.path.getsize(path)
         except FileNotFoundError:
             log.warning("output %s: bookmarked file %s is gone; starting a new file",
                         self.uri, path)
-            return
+            return None
         except OSError as err:
             raise TransportError(f"cannot read output file {path}: {err}") from err
         if actual < size:
             log.warning("output %s: %s is shorter (%d bytes) than bookmarked (%d); "
                         "appending to it", self.uri, path, actual, size)
-            size = actual
-        elif actual > size:
+            return path, actual
+        if actual > size:
             log.info("output %s: removing %d bytes written to %s after the last bookmark "
                      "(they are delivered again)", self.uri, actual - size, path)
-        self._open(path, truncate_to=size)
-        with open(path, "rb") as handle:
-            self._lines = sum(chunk.count(b"\n") for chunk in iter(
-                lambda: handle.read(1 << 20), b""))
+        return path, size
 
     def write_lines(self, lines: Sequence[str]) -> None:
         if not lines:
             return
         if self._handle is None:
-            self._open(self._next or self._new_path())
-            self._next = None
+            self._open_new()
         write = self._handle.write
         try:
             for text in chunks(lines):
@@ -242,23 +265,24 @@ class RotatingFileStream:
         return self._flush(rotate=True)
 
     def _flush(self, rotate: bool) -> Position | None:
+        if self._handle is None:
+            self._open_new()
         handle = self._handle
-        if handle is None:
-            return None if self._next is None else {"path": self._next, "size": 0}
         try:
             handle.flush()
             os.fsync(handle.fileno())
-            size = handle.tell()
+            # not tell(): after a truncation it still reports the old end until a write
+            size = os.fstat(handle.fileno()).st_size
         except OSError as err:
             raise TransportError(f"cannot write output file {self._path}: "
                                  f"{err.strerror or err}") from err
         if rotate and self.rotate and self._lines >= self.max_logs:
-            # the next file's name is fixed now so that the bookmark can name it
+            # The next file is created now, so the position naming it names a file
+            # that exists: a restart winds it back instead of believing it gone.
             handle.close()
             self._handle = None
-            self._lines = 0
-            self._next = self._new_path()
-            return {"path": self._next, "size": 0}
+            self._open_new()
+            return {"path": self._path, "size": 0}
         return {"path": self._path, "size": size}
 
     def close(self) -> None:
@@ -269,6 +293,16 @@ class RotatingFileStream:
                 if self._handle is not None:
                     self._handle.close()
                 self._handle = None
+
+
+def _count_lines(path: str) -> int:
+    try:
+        with open(path, "rb") as handle:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    except FileNotFoundError:
+        return 0
+    except OSError as err:
+        raise TransportError(f"cannot read output file {path}: {err}") from err
 
 
 def _host_port(uri: str, parts: Any) -> tuple[str, int]:
@@ -334,13 +368,20 @@ class UdpStream:
 
 
 class TcpStream:
-    """Newline-terminated events over TCP; reconnects with backoff and resends.
+    """Newline-terminated events over TCP; reconnects with backoff and sends again.
 
-    A batch goes out in pieces (:func:`chunks`); a piece that fails is sent again on
-    the new connection. The batch is accepted only once every piece was sent; while
-    the peer is away the writer waits (bounded backoff, jitter) until it is back or
-    ``stop`` is set, in which case the batch is refused (TransportError) and stays
-    un-bookmarked.
+    TCP has no acknowledgement from the receiving program: what the receiver's system
+    has taken in is lost when the program dies before reading it. So the stream keeps
+    everything it sent since the last checkpoint (:meth:`flush`) and, each time it has
+    to reconnect, sends all of that again before going on; :meth:`flush` first checks
+    that the receiver is still connected (reconnecting and resending if not), then
+    forgets it. A receiver that reads what it is sent before the next checkpoint
+    therefore gets every line at least once; after a reconnection some lines arrive
+    twice. The memory this takes is one checkpoint interval of output.
+
+    While the receiver is away the writer waits (bounded backoff, jitter) until it is
+    back or ``stop`` is set, in which case the batch is refused (TransportError) and
+    stays un-bookmarked.
     """
 
     def __init__(self, host: str, port: int, uri: str, *, stop: threading.Event | None = None,
@@ -353,6 +394,8 @@ class TcpStream:
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         self._sock: socket.socket | None = None
+        #: pieces sent since the last checkpoint, sent again after a reconnection
+        self._unconfirmed: list[bytes] = []
         self.reconnects = 0
 
     def _connect(self) -> socket.socket:
@@ -367,21 +410,30 @@ class TcpStream:
         if not lines:
             return
         for text in chunks(lines):
-            self._send(text.encode("utf-8", "surrogateescape"))
+            data = text.encode("utf-8", "surrogateescape")
+            self._send(data)
+            self._unconfirmed.append(data)
 
     def _send(self, data: bytes) -> None:
-        """Send ``data``, reconnecting with backoff until it is sent or the stream stops."""
+        """Send ``data``, reconnecting with backoff until it is sent or the stream stops.
+
+        On a new connection the pieces sent since the last checkpoint go first.
+        """
         delay = self.backoff_initial
         while True:
             try:
                 if self._sock is None:
                     self._sock = self._connect()
+                    if self._unconfirmed:
+                        log.info("output %s: connected; sending again the %d bytes sent "
+                                 "since the last checkpoint", self.uri,
+                                 sum(map(len, self._unconfirmed)))
+                    for piece in self._unconfirmed:
+                        self._sock.sendall(piece)
                 self._sock.sendall(data)
                 return
             except OSError as err:
-                if self._sock is not None:
-                    self._sock.close()
-                    self._sock = None
+                self._drop()
                 self.reconnects += 1
                 wait = random.uniform(delay / 2, delay)
                 log.warning("output %s: %s; retrying in %.1fs (is the receiver "
@@ -393,12 +445,38 @@ class TcpStream:
                 delay = min(delay * 2, self.backoff_max)
 
     def flush(self) -> Position | None:
+        if self._sock is not None and _peer_gone(self._sock):
+            log.warning("output %s: the receiver closed the connection; reconnecting",
+                        self.uri)
+            self._drop()
+            self.reconnects += 1
+            self._send(b"")  # reconnects and sends the unconfirmed pieces again
+        self._unconfirmed.clear()
         return None
 
-    def close(self) -> None:
+    def _drop(self) -> None:
         if self._sock is not None:
             self._sock.close()
             self._sock = None
+
+    def close(self) -> None:
+        # an orderly close hands everything over: nothing to send again afterwards
+        self._unconfirmed.clear()
+        self._drop()
+
+
+def _peer_gone(sock: socket.socket) -> bool:
+    """True if the peer has closed or reset the connection (checked without blocking)."""
+    try:
+        sock.setblocking(False)
+        try:
+            return sock.recv(1, socket.MSG_PEEK) == b""
+        finally:
+            sock.setblocking(True)
+    except BlockingIOError:
+        return False  # connected, nothing from the peer: the normal case
+    except OSError:
+        return True
 
 
 def open_stream(uri: str, *, base_dir: str = ".", max_logs: int = 10000,

@@ -1,4 +1,4 @@
-"""Client pieces without a network: backoff, header peeking, monitor figures."""
+"""Client pieces without a network: backoff, header peeking, monitor figures, start."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import struct
 
 import pytest
 
-from estreamer.client import Backoff, StreamStatus
+from estreamer.bookmark import Bookmark, MemoryBookmarkStore
+from estreamer.client import Backoff, Endpoint, StreamClient, StreamStatus
 from estreamer.decoder import record_header
-from estreamer.errors import RecordDecodeError
+from estreamer.errors import RecordDecodeError, TransportError
 from estreamer.monitor import Monitor
+from estreamer.outputs import OutputSink, Outputter, RotatingFileStream
 
 
 def test_backoff_doubles_with_jitter_and_is_bounded():
@@ -63,3 +65,22 @@ def test_monitor_switches_hide_parts():
     line = monitor.format(monitor.sample()[0])
     assert "velocity" not in line and "bookmark" not in line and "received" not in line
     assert "handled" in line
+
+
+def test_the_first_checkpoint_names_the_output_before_anything_is_written(tmp_path):
+    store = MemoryBookmarkStore()
+    stream = RotatingFileStream(str(tmp_path / "out.{0}.log"), clock=lambda: 1000)
+    seen = []
+
+    def connect(*_args, **_kwargs):
+        # what a kill -9 at the first connection would leave for the restart
+        seen.append(store.load("fmc:8302"))
+        client.stop()
+        raise TransportError("not reachable in this test")
+
+    client = StreamClient([Endpoint("fmc", 8302, None)], key="fmc:8302",  # type: ignore[arg-type]
+                          sink=OutputSink([Outputter(str, stream)]), bookmarks=store,
+                          backoff=Backoff(0.01, 0.01), connect=connect)
+    client.run()
+    position = {"path": str(tmp_path / "out.1000.log"), "size": 0}
+    assert seen == [Bookmark(0, (), {"outputs": {stream.uri: position}})]

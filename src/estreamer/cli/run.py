@@ -4,6 +4,20 @@ Runs in the foreground until SIGINT/SIGTERM (or until each stream has written N
 records), then stops cleanly: every stream flushes its outputs and saves its
 bookmark and metadata cache. Diagnostics and monitor lines go to stderr (and to
 ``logging.filepath``); events go to the configured outputs.
+
+What each output guarantees (a checkpoint - outputs flushed, then bookmark saved -
+is taken every checkpointInterval seconds, 1 by default):
+  files   exactly once, also after kill -9 or a power cut: on restart the file of
+          the last bookmark is cut back to its bookmarked size and the rest is
+          fetched from the FMC again
+  stdout  nothing lost; after a crash, up to one checkpoint interval of events is
+          written again
+  tcp     as stdout; besides, when the receiver dies or the connection breaks,
+          the client reconnects and sends again everything since the last
+          checkpoint (some lines twice): lost are only lines the receiver had
+          taken in before that checkpoint and never read
+  udp     as stdout for crashes; datagrams sent while nobody listens, or dropped
+          by the network, are lost
 """
 
 from __future__ import annotations
