@@ -66,6 +66,10 @@ class State:
         chunks = [blob[i:i + CHUNK] for i in range(0, len(blob), CHUNK)] + [END_MARK]
         with self.lock:
             self.confs.setdefault(conf, {})[name] = stanza
+            # saving an account again replaces all of its chunks (the new blob may be shorter)
+            for key in [k for k, v in self.passwords.items()
+                        if v["realm"] == realm and v["username"].startswith(f"{name}{SEP}")]:
+                del self.passwords[key]
             for index, chunk in enumerate(chunks, 1):
                 user = f"{name}{SEP}{index}"
                 self.passwords[f"{realm}:{user}:"] = {
