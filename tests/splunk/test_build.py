@@ -28,6 +28,9 @@ def test_pcap_endpoint_is_registered_beside_the_generated_handlers(app_dir: Path
     assert restmap["admin_external:TA_estreamer_account"]["handlerfile"] == \
         "TA_estreamer_rh_account.py"
     assert "expose:TA_estreamer_account" in web
+    # splunkd keeps UCC's handlers running between requests (tested in test_rest_handlers)
+    for name in ("account", "settings", "estreamer"):
+        assert restmap[f"admin_external:TA_estreamer_{name}"]["handlerpersistentmode"] == "true"
     pcap = restmap["script:estreamer_pcap"]
     assert dict(pcap) == {
         "match": "/estreamer/pcap", "script": "estreamer_pcap.py", "scripttype": "persist",
