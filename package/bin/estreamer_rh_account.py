@@ -31,13 +31,13 @@ class AccountHandler(AdminExternalHandler):
             return {}
         return dict(entities[0].content) if entities else {}
 
-    def _check(self) -> None:
-        fields = dict(self.payload or {})
-        if any(fields.get(k) in account.MASKED for k in ("pkcs12_file", "pkcs12_password")):
-            stored = self._stored()
-            for key in ("pkcs12_file", "pkcs12_password"):
-                if fields.get(key) in account.MASKED:
-                    fields[key] = stored.get(key, "")
+    def _check(self, editing: bool = False) -> None:
+        """The account as it will be stored: an edit may send only what changes, and
+        the page sends the secrets back masked; both mean "as stored"."""
+        given = dict(self.payload or {})
+        masked = any(v in account.MASKED for v in given.values())
+        stored = self._stored() if editing or masked else {}
+        fields = {**stored, **{k: v for k, v in given.items() if v not in account.MASKED}}
         try:
             acct = account.account_from_fields(self.callerArgs.id, fields)
             context = account.ssl_context(acct, account.identity(acct))
@@ -52,5 +52,5 @@ class AccountHandler(AdminExternalHandler):
 
     def handleEdit(self, confInfo):
         if self.payload.get("disabled") is None:  # not a plain enable/disable
-            self._check()
+            self._check(editing=True)
         AdminExternalHandler.handleEdit(self, confInfo)

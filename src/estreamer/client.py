@@ -34,6 +34,10 @@ What ``run()`` guarantees:
   next server of the list (HA partner) and, after trying them all, waits with
   exponential backoff and jitter. It resumes from the in-memory bookmark, so a
   switch between HA partners that share an archive delivers no duplicates.
+* ``refresh_servers`` (optional): called after each backoff wait, before the next
+  round of connection attempts, to get the servers again - so a renewed client
+  certificate or a changed password is used without a restart. An EStreamerError from
+  it is logged and the previous servers are kept.
 * ``stop()`` (thread- and signal-safe) ends ``run()`` within about ``read_timeout``
   seconds with a final checkpoint; so does reaching ``max_events`` written records.
 
@@ -194,7 +198,8 @@ class StreamClient:
                  checkpoint_interval: float = 1.0, max_events: int | None = None,
                  on_status: Callable[[StreamStatus], None] | None = None,
                  stop_event: threading.Event | None = None,
-                 connect: Callable[..., ssl.SSLSocket] = tls.connect) -> None:
+                 connect: Callable[..., ssl.SSLSocket] = tls.connect,
+                 refresh_servers: Callable[[], Sequence[Endpoint]] | None = None) -> None:
         if not servers:
             raise ValueError("a stream needs at least one server")
         if start not in (START_MODE_GENESIS, START_MODE_NOW, START_MODE_BOOKMARK):
@@ -217,6 +222,7 @@ class StreamClient:
         self.on_status = on_status
         self.stop_event = stop_event or threading.Event()
         self._connect = connect
+        self.refresh_servers = refresh_servers
         self.status = StreamStatus(key)
         self.cache = MetadataCache()
         self.tracker = Tracker()
@@ -266,6 +272,8 @@ class StreamClient:
                                 self.servers[index].address, delay)
                     if self.stop_event.wait(delay):
                         break
+                    self._refresh_servers()
+                    index %= len(self.servers)
                     continue
                 else:  # a session that ends without error only ends on stop
                     break
@@ -281,6 +289,17 @@ class StreamClient:
                 self._checkpoint()
             self._report()
         return self.status.copy()
+
+    def _refresh_servers(self) -> None:
+        if self.refresh_servers is None:
+            return
+        try:
+            servers = list(self.refresh_servers())
+        except EStreamerError as err:
+            log.warning("%s: keeping the previous servers and credentials: %s", self.key, err)
+            return
+        if servers:
+            self.servers = servers
 
     # --- state --------------------------------------------------------------------
 

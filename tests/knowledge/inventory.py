@@ -8,6 +8,7 @@ a hand-kept list of field names.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from estreamer.formatters.splunk import emitted_field_names
 from estreamer.monitor import Monitor
 
 from .props_engine import parse_lookup
-from .splunk_conf import VIEWS, Conf, load_conf
+from .splunk_conf import PACKAGE, VIEWS, Conf, load_conf
 
 DATA, STATUS, LOG = "cisco:estreamer:data", "cisco:estreamer:status", "cisco:estreamer:log"
 #: security-intelligence connections (the input's SI option): the records of DATA
@@ -51,10 +52,30 @@ def props_created(props: Conf, transforms: Conf, sourcetype: str) -> set[str]:
     return made
 
 
-def status_fields() -> set[str]:
-    """What a status event carries: the monitor's figures, the input name, the last error."""
+def _glue_status_module():
+    """The add-on's ``estreamer_splunk/status.py`` (it imports only the core)."""
+    path = PACKAGE / "bin" / "estreamer_splunk" / "status.py"
+    spec = importlib.util.spec_from_file_location("estreamer_splunk_status", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def periodic_status_fields() -> set[str]:
+    """What a periodic status event carries: the monitor's figures, the input name, the
+    last error."""
     monitor = Monitor([lambda: StreamStatus(key="fmc.example:8302")])
     return set(monitor.sample()[0]) | {"input", "last_error"}
+
+
+def certificate_status_fields() -> set[str]:
+    """What the certificate status event carries (the add-on's ``CERTIFICATE_FIELDS``)."""
+    return set(_glue_status_module().CERTIFICATE_FIELDS)
+
+
+def status_fields() -> set[str]:
+    return periodic_status_fields() | certificate_status_fields()
 
 
 def fields_by_sourcetype() -> dict[str, set[str]]:

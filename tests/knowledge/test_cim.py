@@ -248,3 +248,18 @@ def test_ipv6_correlation_event_uses_its_ipv6_addresses(make_line, fields_of):
     assert event["eventtype"] == ["estreamer_correlation"]
     assert (event["src"], event["dest"]) == ("2001:db8::1", "2001:db8::2")
     assert event["action"] == event["_raw"].split(" action=")[1].split(" ")[0]
+
+
+# --- Network_Resolution (DNS) -----------------------------------------------------------
+
+def test_a_connection_with_a_dns_query_is_network_resolution(make_line, fields_of):
+    event = fields_of(make_line(71, connection_fields(dnsQuery='odd"name.example.com')))
+    assert {"network", "resolution", "dns"} <= set(event["tag"])
+    assert "estreamer_dns" in event["eventtype"]
+    assert event["query"] == 'odd"name.example.com'  # unescaped, as dns_query
+    _present(event, {"src", "dest", "query", "vendor_product"})
+
+
+def test_a_connection_without_a_dns_query_is_not_network_resolution(make_line, fields_of):
+    event = fields_of(make_line(71, connection_fields(dnsQuery="")))
+    assert "resolution" not in set(event["tag"]) and "query" not in event

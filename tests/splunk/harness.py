@@ -10,6 +10,7 @@ from the build; only the fake ``splunk`` module is added to ``PYTHONPATH``.
 from __future__ import annotations
 
 import codecs
+import json
 import os
 import signal
 import subprocess
@@ -148,20 +149,58 @@ class StreamRun:
         return code
 
 
-def run_rest_handler(python: str, app_dir: Path, script: str, request: dict,
-                     env: dict[str, str], timeout: float = 60) -> tuple[int, dict, str]:
-    """Run a REST handler script of the add-on as splunkd would (``admin_external``),
-    with the fake ``splunk.admin`` taking ``request`` on stdin; (rc, answer, stderr)."""
-    import json
-
-    # splunktaucclib finds its app by the script's path: $SPLUNK_HOME/etc/apps/<app>/bin
+def _installed(app_dir: Path, env: dict[str, str]) -> Path:
+    """The add-on under $SPLUNK_HOME/etc/apps/<app> (splunktaucclib finds its app name
+    by the script's path), as a link to the build."""
     installed = Path(env["SPLUNK_HOME"]) / "etc" / "apps" / APP
     if not installed.exists():
         installed.parent.mkdir(parents=True, exist_ok=True)
         installed.symlink_to(app_dir, target_is_directory=True)
+    return installed
+
+
+def run_rest_handler(python: str, app_dir: Path, script: str, request: dict,
+                     env: dict[str, str], timeout: float = 60) -> tuple[int, dict, str]:
+    """Run a REST handler script of the add-on as splunkd would (``admin_external``),
+    with the fake ``splunk.admin`` taking ``request`` on stdin; (rc, answer, stderr)."""
+    installed = _installed(app_dir, env)
     result = subprocess.run([python, str(installed / "bin" / script)], input=json.dumps(request),
                             capture_output=True, text=True, env=env, timeout=timeout,
                             cwd=str(installed / "bin"))
     lines = result.stdout.strip().splitlines()
     answer = json.loads(lines[-1]) if lines else {}
     return result.returncode, answer, result.stderr
+
+
+def run_persistent(python: str, app_dir: Path, args: list[str], requests: list[dict],
+                   env: dict[str, str], timeout: float = 120) -> tuple[int, list[dict], str]:
+    """One process serving ``requests`` one after another, as splunkd's persistent
+    handlers run (``handlerpersistentmode = true`` / ``scripttype = persist``):
+    ``args`` after the interpreter, run in the app's bin/; (rc, one answer per request,
+    stderr)."""
+    installed = _installed(app_dir, env)
+    result = subprocess.run([python, *args], input="".join(json.dumps(r) + "\n"
+                                                           for r in requests),
+                            capture_output=True, text=True, env=env, timeout=timeout,
+                            cwd=str(installed / "bin"))
+    answers = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    return result.returncode, answers, result.stderr
+
+
+def run_admin_handler_persistent(python: str, app_dir: Path, script: str,
+                                 requests: list[dict], env: dict[str, str]
+                                 ) -> tuple[int, list[dict], str]:
+    """A UCC ``admin_external`` handler script in persistent mode (argument ``persistent``)."""
+    installed = _installed(app_dir, env)
+    return run_persistent(python, app_dir, [str(installed / "bin" / script), "persistent"],
+                          requests, env)
+
+
+def run_persist_handler(python: str, app_dir: Path, script: str, class_name: str,
+                        requests: list[dict], env: dict[str, str]
+                        ) -> tuple[int, list[dict], str]:
+    """A ``scripttype = persist`` handler: one object, ``handle()`` per request."""
+    installed = _installed(app_dir, env)
+    return run_persistent(python, app_dir, ["-m", "splunk.persistconn.appserver",
+                                            str(installed / "bin" / script), class_name],
+                          requests, env)

@@ -15,7 +15,7 @@ import json
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
@@ -52,6 +52,10 @@ class State:
         self.confs: dict[str, dict[str, dict[str, str]]] = {}
         self.passwords: dict[str, dict[str, str]] = {}   # "realm:user:" -> entry
         self.collections: dict[str, dict[str, dict[str, Any]]] = {}
+        #: search/jobs/export: the POSTed arguments of each search, and the rows a test
+        #: answers with (a function of those arguments)
+        self.searches: list[dict[str, str]] = []
+        self.search_results: Callable[[dict[str, str]], list[dict[str, Any]]] | None = None
 
     # helpers for tests ------------------------------------------------------------
 
@@ -66,6 +70,10 @@ class State:
         chunks = [blob[i:i + CHUNK] for i in range(0, len(blob), CHUNK)] + [END_MARK]
         with self.lock:
             self.confs.setdefault(conf, {})[name] = stanza
+            # saving an account again replaces all of its chunks (the new blob may be shorter)
+            for key in [k for k, v in self.passwords.items()
+                        if v["realm"] == realm and v["username"].startswith(f"{name}{SEP}")]:
+                del self.passwords[key]
             for index, chunk in enumerate(chunks, 1):
                 user = f"{name}{SEP}{index}"
                 self.passwords[f"{realm}:{user}:"] = {
@@ -268,6 +276,13 @@ class _Handler(BaseHTTPRequestHandler):
             # data/inputs/<type>[/<name>] (UCC's input handler): the input stanzas
             self._conf(method, f"inputs/{unquote(rest[2])}", rest[3:], query, form, as_json,
                        base=f"data/inputs/{rest[2]}")
+            return
+        if head == "search" and rest[1:] == ["jobs", "export"] and method == "POST":
+            # the pcap handler's search: JSON lines, one {"result": row} per row
+            state.searches.append(dict(form))
+            rows = state.search_results(form) if state.search_results else []
+            self._send(200, "".join(json.dumps({"preview": False, "offset": i, "result": row})
+                                    + "\n" for i, row in enumerate(rows)), "application/json")
             return
         if head == "server" and rest[1:] == ["info"]:
             self._feed("server/info", [("server-info", {"version": "9.4.0",

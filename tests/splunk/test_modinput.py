@@ -25,7 +25,7 @@ from tests.splunk.splunkd_standin import StandIn
 
 from estreamer.certs import client_pkcs12_bytes
 from estreamer.decoder import decode_record, record_header
-from estreamer.simulator import Simulator
+from estreamer.simulator import Faults, Simulator
 
 BOOKMARKS = "TA_estreamer_bookmarks"
 METADATA = "TA_estreamer_metadata"
@@ -186,6 +186,15 @@ def test_stream_writes_events_and_checkpoints(splunk_python: str, app_dir: Path,
     assert splunkd.state.kv_state(METADATA, "fmc1")["state"]  # the metadata cache too
     log_file = Path(env["SPLUNK_HOME"]) / "var/log/splunk/ta_estreamer_fmc1.log"
     assert "streaming 127.0.0.1" in log_file.read_text()
+    # UCC's monitoring dashboard: started, every event counted as ingested, ended
+    monitoring = [dict(re.findall(r"(\w+)=(\S+)", line.split(" | ", 1)[1]))
+                  for line in log_file.read_text().splitlines() if " | action=" in line]
+    assert [m["action"] for m in monitoring][::len(monitoring) - 1] == ["started", "ended"]
+    assert {m["modular_input_name"] for m in monitoring} == {"estreamer://fmc1"}
+    ingested = [m for m in monitoring if m["action"] == "events_ingested"]
+    assert sum(int(m["n_events"]) for m in ingested) == want
+    assert {(m["sourcetype_ingested"], m["event_index"], m["event_input"], m["event_account"])
+            for m in ingested} == {("cisco:estreamer:data", "estreamer", "fmc1", "fmc1")}
 
 
 def test_resume_has_no_duplicates_and_no_gaps(splunk_python: str, app_dir: Path,
@@ -296,7 +305,7 @@ def test_status_events_give_the_health_dashboard_its_fields(
     knowledge = Knowledge.load()
     fields = search_time(knowledge, inventory.STATUS, status[-1].data)
     written = set(re.findall(r"(?:^| )([a-z_]+)=", status[-1].data))
-    assert written == inventory.status_fields()  # what the searches were checked against
+    assert written == inventory.periodic_status_fields()  # what the searches were checked against
     assert "estreamer_status" in fields["eventtype"]
     assert fields["input"] == "fmc1"
     assert fields["stream"] == f"127.0.0.1:{sim.port}"
@@ -309,3 +318,50 @@ def test_status_events_give_the_health_dashboard_its_fields(
     for name in ("decode_errors", "duplicates_skipped", "reconnects", "server_errors"):
         assert fields[name] == "0", name
     assert "last_error" not in fields  # empty: Splunk keeps no empty values
+
+
+def test_a_renewed_pkcs12_is_used_on_the_next_reconnect(
+        splunk_python: str, app_dir: Path, splunkd: StandIn, env: dict[str, str], simulator,
+        fmc_certs) -> None:
+    """The FMC stops accepting the old certificate (here its CN no longer matches, as
+    after the client was created again on the FMC); the admin saves the new PKCS12 and
+    password on the account page; the running input uses them on its next reconnect."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    old = client_pkcs12_bytes(fmc_certs.ca, "192.0.2.1", PKCS12_PASSWORD,
+                              not_after=now + datetime.timedelta(days=10, hours=1))
+    new = client_pkcs12_bytes(fmc_certs.ca, "127.0.0.1", "renewed-secret")
+    sim = simulator(records=160, rate=40, bundle_size=4, enforce_cn=False,
+                    faults=Faults(drop_in_bundle=15))
+    add_account(splunkd, "fmc1", "127.0.0.1", sim.port, old)
+    want = expected_count(sim, INDEXED_TYPES)
+    run = harness.StreamRun(splunk_python, app_dir,
+                            harness.input_xml("fmc1", PARAMS, splunkd.uri, splunkd.session_key),
+                            env)
+    assert sim.wait_for(lambda s: s.served > 0, 30), run.stderr
+    sim.enforce_cn = True  # from now on the old certificate is refused
+    assert sim.wait_for(lambda s: s.rejected >= 1, 30), run.stderr
+    assert len(data_events(run.events())) < want
+    add_account(splunkd, "fmc1", "127.0.0.1", sim.port, new, password="renewed-secret")
+    arrived = run.wait_for(lambda r: len(data_events(r.events())) >= want, 60)
+    assert run.stop() == 0, run.stderr
+    assert arrived, run.stderr
+    data = data_events(run.events())
+    assert len(data) == want and len({e.data for e in data}) == want
+
+    # the certificate in use, as the status sourcetype's extraction reads it
+    knowledge = Knowledge.load()
+    certificates = [search_time(knowledge, inventory.STATUS, e.data) for e in run.events()
+                    if e.sourcetype == "cisco:estreamer:status" and "certificate_" in e.data]
+    for event in run.events():
+        if event.sourcetype == "cisco:estreamer:status" and "certificate_" in event.data:
+            written = set(re.findall(r"(?:^| )([a-z_]+)=", event.data))
+            assert written == inventory.certificate_status_fields()
+    assert [(c["account"], c["certificate_subject"]) for c in certificates] == [
+        ("fmc1", "CN=192.0.2.1"), ("fmc1", "CN=127.0.0.1")]
+    assert certificates[0]["certificate_days_left"] == "10"
+    assert certificates[0]["warning"].startswith("client certificate CN=192.0.2.1 expires in "
+                                                 "10 days")
+    assert "warning" not in certificates[1]  # 365 days left: nothing to warn about
+    assert int(certificates[1]["certificate_days_left"]) >= 364
+    assert "account fmc1: client certificate CN=127.0.0.1, serial " in run.stderr
+    assert "renewed-secret" not in run.stdout + run.stderr

@@ -89,12 +89,17 @@ class EventLogHandler(logging.Handler):
             self._local.busy = False
 
 
-def file_handlers(input_name: str) -> list[logging.Handler]:
-    """solnlib's rotating file handler for this input's log file (needs SPLUNK_HOME)."""
+def file_logger(input_name: str) -> logging.Logger:
+    """solnlib's logger of this input: it writes only ``ta_estreamer_<input>.log``
+    (needs SPLUNK_HOME). UCC's monitoring dashboard reads that file in ``_internal``."""
     from solnlib import log
 
-    logger = log.Logs().get_logger(f"{APP_NAME.lower()}_{input_name}")
-    return list(logger.handlers)
+    return log.Logs().get_logger(f"{APP_NAME.lower()}_{input_name}")
+
+
+def file_handlers(input_name: str) -> list[logging.Handler]:
+    """solnlib's rotating file handler for this input's log file (needs SPLUNK_HOME)."""
+    return list(file_logger(input_name).handlers)
 
 
 def install(level: int, handlers: list[logging.Handler]) -> None:

@@ -6,6 +6,12 @@ solnlib, kept in memory only), streams with ``estreamer.client.StreamClient`` in
 :class:`EventWriterSink`, keeps bookmark and metadata cache in the KV store and
 reports health. SIGTERM (splunkd stopping the input) stops the client, which flushes
 and saves its bookmark before the process exits.
+
+The accounts are read again before every reconnect cycle (the client's
+``refresh_servers``): a renewed PKCS12 or a changed password saved on the account page
+is used on the next reconnect, without disabling the input. The certificate in use
+(subject, serial, expiry) is logged and written as a status event when it changes, and
+daily from 30 days before it expires.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import logging
 import signal
 import threading
 import time
+from collections import Counter
 from typing import Any, Callable
 
 from estreamer.client import START_MODE_BOOKMARK, Endpoint, StreamClient
@@ -31,7 +38,7 @@ from estreamer_splunk.kvstore import KVBookmarkStore, KVMetadataStore
 from estreamer_splunk.options import InputOptions, parse_input, stanza_name
 from estreamer_splunk.sink import EventWriterSink
 from estreamer_splunk.splunkd import Splunkd
-from estreamer_splunk.status import StatusReporter
+from estreamer_splunk.status import StatusReporter, certificate_event
 
 log = logging.getLogger("estreamer_splunk.modinput")
 
@@ -88,8 +95,14 @@ class InputRun:
         self.event_factory = event_factory
         self.lock = threading.Lock()
         self.source = f"estreamer://{self.name}"
+        self.account_name = str(params.get("account") or "")
         self.fmc_host = ""
         self.index: str | None = None
+        #: solnlib's file-only logger: UCC's monitoring lines (started, ingested, ended)
+        self.monitoring = log
+        #: account -> (serial, day) of the last certificate status event written
+        self._certificates: dict[str, tuple[int, int]] = {}
+        self._ingested: Counter[str] = Counter()
 
     # -- events that are not records: log and status --------------------------------
 
@@ -107,7 +120,8 @@ class InputRun:
         level = _log_level(splunkd)
         handlers: list[logging.Handler] = [stderr]
         try:
-            handlers.extend(logbridge.file_handlers(self.name))
+            self.monitoring = logbridge.file_logger(self.name)
+            handlers.extend(self.monitoring.handlers)
         except Exception as err:  # no SPLUNK_HOME: stderr still reaches splunkd.log
             log.warning("add-on log file unavailable (%s); logging to splunkd.log only", err)
         events = logbridge.EventLogHandler(self.write_text)
@@ -118,21 +132,74 @@ class InputRun:
     # -- the run ----------------------------------------------------------------------
 
     def _endpoints(self, splunkd: Splunkd, options: InputOptions) -> list[Endpoint]:
+        """The accounts' endpoints, read now from splunkd (decrypted PKCS12 and password)."""
         endpoints = []
         for account_name in (options.account, options.secondary_account):
             if not account_name:
                 continue
             acct = account.read_account(splunkd, account_name)
             ident = account.identity(acct)
-            warning = ident.expiry_warning()
-            if warning:
-                log.warning("account %s: %s", acct.name, warning)
             endpoints.append(Endpoint(acct.host, acct.port, account.ssl_context(acct, ident)))
+            self._certificate_in_use(acct.name, ident)
         return endpoints
 
+    def _reread_endpoints(self, splunkd: Splunkd, options: InputOptions) -> list[Endpoint]:
+        """The client's ``refresh_servers``: an unreadable account keeps the old endpoints."""
+        try:
+            return self._endpoints(splunkd, options)
+        except EStreamerError:
+            raise
+        except Exception as err:  # splunkd's REST API or the KV store did not answer
+            raise ConfigurationError(f"the FMC accounts cannot be read again from splunkd "
+                                     f"({type(err).__name__}: {err})") from err
+
+    def _certificate_in_use(self, account_name: str, ident: Any) -> None:
+        """Log and write a status event when the certificate changes, and once a day
+        while it expires within 30 days."""
+        serial = ident.certificate.serial_number
+        day = int(time.time() // 86400)
+        line = certificate_event(self.name, account_name, ident)
+        previous = self._certificates.get(account_name)
+        warning = ident.expiry_warning()
+        if previous is not None and previous[0] == serial and (not warning or
+                                                               previous[1] == day):
+            return
+        self._certificates[account_name] = (serial, day)
+        if previous is None or previous[0] != serial:
+            log.info("account %s: client certificate %s, serial %x, valid until %s",
+                     account_name, ident.certificate.subject.rfc4514_string(), serial,
+                     ident.not_after.strftime("%Y-%m-%d %H:%M:%S UTC"))
+        if warning:
+            log.warning("account %s: %s", account_name, warning)
+        self.write_text(line, SOURCETYPE_STATUS)
+
+    def _status(self, line: str, sink: EventWriterSink, index: str) -> None:
+        """A status event, and the events ingested since the last one for UCC's
+        monitoring dashboard (solnlib ``events_ingested``, one line per sourcetype)."""
+        from solnlib import log as solnlib_log
+
+        self.write_text(line, SOURCETYPE_STATUS)
+        counts = Counter(sink.by_sourcetype)
+        for sourcetype, total in sorted(counts.items()):
+            fresh = total - self._ingested[sourcetype]
+            if fresh > 0:
+                solnlib_log.events_ingested(self.monitoring, self.source, sourcetype, fresh,
+                                            index, account=self.account_name,
+                                            host=self.fmc_host or None)
+        self._ingested = counts
+
     def run(self) -> None:
+        from solnlib import log as solnlib_log
+
         splunkd = Splunkd.from_metadata(self.metadata)
         self._setup_logging(splunkd)
+        solnlib_log.modular_input_start(self.monitoring, self.source)
+        try:
+            self._run(splunkd)
+        finally:
+            solnlib_log.modular_input_end(self.monitoring, self.source)
+
+    def _run(self, splunkd: Splunkd) -> None:
         try:
             options = parse_input(self.stanza, self.params)
             self.index = options.index
@@ -159,18 +226,20 @@ class InputRun:
             endpoints, key=primary.address, sink=sink, bookmarks=bookmarks,
             metadata=KVMetadataStore(splunkd.checkpointer(METADATA_COLLECTION), self.name),
             start=start, flags=options.flags, streams=options.streams,
-            selection=options.selection)
+            selection=options.selection,
+            refresh_servers=lambda: self._reread_endpoints(splunkd, options))
 
         def follow_server() -> Any:
             # events carry the FMC actually streaming (the standby after an HA switch)
             status = client.status.copy()
-            for endpoint in endpoints:
+            for endpoint in client.servers:
                 if status.server == endpoint.address:
                     current["host"] = endpoint.host
             return status
 
+        index = options.index or "default"
         reporter = StatusReporter(self.name, follow_server,
-                                  lambda line: self.write_text(line, SOURCETYPE_STATUS),
+                                  lambda line: self._status(line, sink, index),
                                   options.status_interval)
 
         def on_signal(signum: int, _frame: Any) -> None:

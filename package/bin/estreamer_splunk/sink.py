@@ -16,6 +16,7 @@ keeps their XML from interleaving.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Callable
@@ -96,12 +97,15 @@ class EventWriterSink:
         self.decorate = decorate
         self.written = 0
         self.filtered = 0
+        #: events written per sourcetype (UCC's monitoring dashboard counts them)
+        self.by_sourcetype: Counter[str] = Counter()
 
     def restore(self, position: dict | None) -> None:
         """Nothing to wind back: events handed to splunkd stay there."""
 
     def write(self, records: Sequence[Record]) -> None:
         events = []
+        sourcetypes: Counter[str] = Counter()
         host = self.host() if callable(self.host) else self.host
         for record in records:
             if not self.device_filter.allows(device_candidates(record)):
@@ -109,6 +113,7 @@ class EventWriterSink:
                 continue
             sourcetype = SOURCETYPE_SI if self.si_sourcetype and \
                 is_security_intelligence(record) else SOURCETYPE_DATA
+            sourcetypes[sourcetype] += 1
             if not self.decorate:
                 record.computed.clear()
             events.append(self.event_factory(
@@ -124,6 +129,7 @@ class EventWriterSink:
             # and the bookmark must not move past what it received
             raise EStreamerError(f"splunkd no longer accepts events ({err})") from err
         self.written += len(events)
+        self.by_sourcetype.update(sourcetypes)
 
     def flush(self) -> dict | None:
         try:

@@ -5,6 +5,11 @@ hands each sample to :meth:`StatusReporter.emit`, which writes the event built b
 :func:`estreamer.monitor.status_event`: ``input`` (the stanza name), every figure of
 ``Monitor.sample()`` and ``last_error`` - the fields the health dashboard, the macros
 and saved searches read (docs/knowledge.md).
+
+:func:`certificate_event` is the other status event: which client certificate an
+account uses, written when the input starts and when the certificate changes, and
+every day from 30 days before it expires (saved search "eStreamer - Client
+Certificate Expiring").
 """
 
 from __future__ import annotations
@@ -12,7 +17,28 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from estreamer.client import StreamStatus
+from estreamer.formatters.splunk import quote
 from estreamer.monitor import Monitor, status_event
+from estreamer.tls import ClientIdentity
+
+#: The fields of :func:`certificate_event`, in order (the searches are checked against them).
+CERTIFICATE_FIELDS = ("input", "account", "certificate_subject", "certificate_serial",
+                      "certificate_expires", "certificate_days_left", "warning")
+#: A certificate status event carries a warning from this many days before expiry.
+WARN_DAYS = 30.0
+
+
+def certificate_event(input_name: str, account_name: str, identity: ClientIdentity,
+                      now: Any = None) -> str:
+    """``input=... account=... certificate_subject="CN=..." ... warning="..."`` (the
+    warning is empty while the certificate has more than WARN_DAYS days left)."""
+    cert = identity.certificate
+    values = (input_name, account_name, cert.subject.rfc4514_string(),
+              format(cert.serial_number, "x"),
+              identity.not_after.strftime("%Y-%m-%dT%H:%M:%SZ"),
+              str(int(identity.days_left(now) // 1)),
+              identity.expiry_warning(WARN_DAYS, now) or "")
+    return " ".join(f"{key}={quote(value)}" for key, value in zip(CERTIFICATE_FIELDS, values))
 
 
 class StatusReporter:

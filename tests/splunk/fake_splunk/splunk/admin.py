@@ -13,11 +13,20 @@ builds the handler (``requestedAction``, ``callerArgs``, ``supportedArgs``,
 and supported arguments as splunkd does, calls ``handle<Action>(confInfo)`` and
 prints one JSON line: ``{"entries": {name: {field: value}}}`` (exit 0) or
 ``{"error": "<message>"}`` (exit 1; splunkd shows that message on the page).
+
+With ``handlerpersistentmode = true`` (what UCC generates) splunkd starts the script
+once with the argument ``persistent`` and sends it request after request; the real
+module builds a new handler object for each request in the same process and takes the
+session key from each request. So does this fake: with ``persistent`` it reads one
+JSON request per line until end of input (a request may carry its own
+``"session_key"``), answers each with one JSON line (errors included, with the
+process id) and exits 0.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 ACTION_CREATE = 1
@@ -114,7 +123,7 @@ class MConfigHandler:
     def getSessionKey(self):
         from splunk import getSessionKey
 
-        return getSessionKey()
+        return _REQUEST.get("session_key") or getSessionKey()
 
     def setup(self):
         pass
@@ -133,9 +142,10 @@ def _check_args(handler):
         raise ArgValidationException(f"Argument(s) not supported: {', '.join(unknown)}")
 
 
-def init(handler_class, ctxInfo=CONTEXT_NONE):
+def _answer(handler_class, ctxInfo, request):
+    """One request, as splunkd's EAI layer runs it: (answer dict, ok)."""
     _REQUEST.clear()
-    _REQUEST.update(json.loads(sys.stdin.read()))
+    _REQUEST.update(request)
     try:
         handler = handler_class(0, ctxInfo)
         handler.setup()
@@ -143,8 +153,21 @@ def init(handler_class, ctxInfo=CONTEXT_NONE):
         conf_info = ConfInfo()
         getattr(handler, HANDLERS[handler.requestedAction])(conf_info)
     except Exception as err:  # splunkd turns any exception into the page's message
-        sys.stdout.write(json.dumps({"error": str(err), "type": type(err).__name__}) + "\n")
-        sys.stdout.flush()
+        return {"error": str(err), "type": type(err).__name__}, False
+    return {"entries": {k: dict(v) for k, v in conf_info.items()}}, True
+
+
+def init(handler_class, ctxInfo=CONTEXT_NONE):
+    if sys.argv[1:2] == ["persistent"]:
+        for line in sys.stdin:
+            if line.strip():
+                answer, _ok = _answer(handler_class, ctxInfo, json.loads(line))
+                answer["pid"] = os.getpid()
+                sys.stdout.write(json.dumps(answer) + "\n")
+                sys.stdout.flush()
+        return
+    answer, ok = _answer(handler_class, ctxInfo, json.loads(sys.stdin.read()))
+    sys.stdout.write(json.dumps(answer) + "\n")
+    sys.stdout.flush()
+    if not ok:
         sys.exit(1)
-    sys.stdout.write(json.dumps({"entries": {k: dict(v) for k, v in conf_info.items()}})
-                     + "\n")

@@ -1,0 +1,1 @@
+"""Fake of splunkd's ``splunk.persistconn`` (persistent REST handlers; tests only)."""
