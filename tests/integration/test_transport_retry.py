@@ -58,10 +58,10 @@ def test_reset_on_the_first_write_is_retried(tmp_path, caplog):
     assert caplog.text.count("retrying fmc:8302 in") >= 3
 
 
-def _config(tmp_path, fmc_certs, port):
+def _config(tmp_path, fmc_certs, port, connect_timeout=5.0):
     path = tmp_path / "estreamer.conf"
     path.write_text(json.dumps({
-        "connectTimeout": 5,
+        "connectTimeout": connect_timeout,
         "reconnect": {"initialDelay": 0.05, "maxDelay": 0.2},
         "monitor": {"enabled": False},
         "stateDirectory": str(tmp_path / "state"),
@@ -104,10 +104,7 @@ def test_test_command_explains_a_refusing_fmc_and_a_silent_port(fmc_certs, tmp_p
     for behaviour, expected in (("refuse", "rejected our client certificate"),
                                 ("silent", "no TLS answer within 0.5s")):
         with faulty_server(behaviour, fmc_certs) as server:
-            config = _config(tmp_path, fmc_certs, server.port)
-            settings = json.loads(open(config).read())
-            settings["connectTimeout"] = 0.5
-            open(config, "w").write(json.dumps(settings))
+            config = _config(tmp_path, fmc_certs, server.port, connect_timeout=0.5)
             proc = _estreamer("test", "--config", config, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE)
             out, err = proc.communicate(timeout=60)
