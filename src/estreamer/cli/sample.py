@@ -50,11 +50,10 @@ def run(args: argparse.Namespace) -> int:
         write_stream(sys.stdout.buffer, payloads, args.bundle_size)
     else:
         try:
-            fh = open(args.out, "wb")  # noqa: SIM115 - closed below
+            with open(args.out, "wb") as fh:
+                size = write_stream(fh, payloads, args.bundle_size)
         except OSError as err:
             raise ConfigurationError(f"cannot write --out {args.out}: {err.strerror}; give a "
                                      "file in an existing directory") from err
-        with fh:
-            size = write_stream(fh, payloads, args.bundle_size)
         print(f"wrote {size} bytes to {args.out}", file=sys.stderr)
     return 0
