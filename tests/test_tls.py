@@ -248,8 +248,17 @@ def test_hostname_checking_is_an_option_off_by_default(simulator, tmp_path):
         assert tls.server_names_report(sock, "127.0.0.1") == (
             "server certificate names fmc.example.com, CN=fmc.example.com: does not match "
             "127.0.0.1 (keep host-name checking off, or connect by one of these names)")
+    # with the check on, the refusal names what the certificate carries
     with pytest.raises(TransportError) as info:
         tls.connect(*sim.address, tls.client_context(identity, check_hostname=True))
+    assert _one_line(info.value) == (
+        f"127.0.0.1:{sim.port}: server certificate names fmc.example.com, "
+        "CN=fmc.example.com, not 127.0.0.1: connect by one of these names, or turn "
+        "host-name checking off (the certificate is still verified against the FMC's CA)")
+    # a context made elsewhere (no twin to read the names with) gets OpenSSL's verdict
+    plain = ssl.create_default_context(cafile=named.ca_pem)
+    with pytest.raises(TransportError) as info:
+        tls.connect(*sim.address, plain)
     text = _one_line(info.value)
     assert "does not name this address" in text and "turn host-name checking off" in text
     # the chain is still verified with the check off: a foreign CA is refused

@@ -29,7 +29,9 @@ min_version="1.2") -> ssl.SSLContext``
 ``connect(host, port, context, *, connect_timeout=10.0, read_timeout=2.0)``
     TCP connect and TLS handshake; returns the ``ssl.SSLSocket`` with
     ``read_timeout`` set. Every failure is one :class:`TransportError` line naming
-    ``host:port``, what was observed, the cause and the fix.
+    ``host:port``, what was observed, the cause and the fix; a host name the check
+    refuses is reported with the names the certificate carries (read through a second
+    handshake without the host-name check, the chain verified as before).
 
 ``certificate_names(cert)``, ``hostname_matches(cert, host)``, ``server_names_report(sock, host)``
     The names a server certificate carries (alternative names, CN), whether the
@@ -59,7 +61,7 @@ import ssl
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Union
+from typing import Callable, Union
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -67,7 +69,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from estreamer.errors import ConfigurationError, TransportError
+from estreamer.errors import ConfigurationError, EStreamerError, TransportError
 
 log = logging.getLogger(__name__)
 
@@ -256,6 +258,13 @@ def load_client_identity(context: ssl.SSLContext, identity: ClientIdentity) -> N
                 f"{_FIX_NEW_PKCS12}") from err
 
 
+class _FmcContext(ssl.SSLContext):
+    """A client context that, when it checks host names, can make its twin that does not:
+    :func:`connect` uses it to read the names of a certificate the check refused."""
+
+    without_hostname_check: Callable[[], ssl.SSLContext] | None = None
+
+
 def client_context(identity: ClientIdentity, *, verify: bool = True, cafile: str | None = None,
                    cadata: str | None = None, check_hostname: bool = False,
                    min_version: str = "1.2") -> ssl.SSLContext:
@@ -276,7 +285,7 @@ def client_context(identity: ClientIdentity, *, verify: bool = True, cafile: str
         raise ConfigurationError("check_hostname needs verify: enable verify or "
                                  "turn check_hostname off")
     cadata = (cadata or "").strip() or None
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context = _FmcContext(ssl.PROTOCOL_TLS_CLIENT)
     context.minimum_version = TLS_VERSIONS[min_version]
     context.check_hostname = check_hostname
     if verify:
@@ -305,6 +314,9 @@ def client_context(identity: ClientIdentity, *, verify: bool = True, cafile: str
         log.warning("TLS server certificate verification is OFF: any server can pose as "
                     "the FMC; set verify on and give the FMC's CA to fix this")
     load_client_identity(context, identity)
+    if check_hostname:
+        context.without_hostname_check = lambda: client_context(
+            identity, verify=verify, cafile=cafile, cadata=cadata, min_version=min_version)
     return context
 
 
@@ -414,7 +426,7 @@ def _explain_ssl(err: ssl.SSLError, hostport: str, in_handshake: bool) -> str:
     if isinstance(err, ssl.SSLCertVerificationError):
         code = getattr(err, "verify_code", None)
         detail = getattr(err, "verify_message", None) or str(err)
-        if code == 62 or "HOSTNAME" in detail.upper() or "IP ADDRESS MISMATCH" in detail.upper():
+        if _hostname_refused(err):
             return (f"{hostport}: server certificate does not name this address ({detail}); "
                     "connect by a name or address the FMC certificate carries (`estreamer "
                     "test` with host-name checking off lists them), or turn host-name "
@@ -529,6 +541,38 @@ def connect(host: str, port: int, context: ssl.SSLContext, *, connect_timeout: f
         tls.settimeout(read_timeout)
     except OSError as err:
         tls.close()
+        names = _refused_names(err, host, port, context, connect_timeout)
+        if names is not None:
+            raise TransportError(
+                f"{host}:{port}: server certificate names {names}, not {host}: connect by "
+                "one of these names, or turn host-name checking off (the certificate is "
+                "still verified against the FMC's CA)") from err
         raise explain_io_error(err, host, port, received_any=False, in_handshake=True,
                                timeout=connect_timeout) from err
     return tls
+
+
+def _refused_names(err: OSError, host: str, port: int, context: ssl.SSLContext,
+                   timeout: float) -> str | None:
+    """The names of the certificate the host-name check refused, read through a second
+    handshake without that check (the chain is verified as before); None when ``err``
+    is another failure or the names cannot be read."""
+    twin = getattr(context, "without_hostname_check", None)
+    if twin is None or not _hostname_refused(err):
+        return None
+    try:
+        with connect(host, port, twin(), connect_timeout=timeout) as sock:
+            der = sock.getpeercert(binary_form=True)
+        if not der:
+            return None
+        return ", ".join(certificate_names(x509.load_der_x509_certificate(der))) or None
+    except (EStreamerError, ValueError, OSError):
+        return None
+
+
+def _hostname_refused(err: BaseException) -> bool:
+    if not isinstance(err, ssl.SSLCertVerificationError):
+        return False
+    detail = (getattr(err, "verify_message", None) or str(err)).upper()
+    return getattr(err, "verify_code", None) == 62 or "HOSTNAME" in detail \
+        or "IP ADDRESS MISMATCH" in detail
