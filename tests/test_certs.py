@@ -150,3 +150,10 @@ def test_cli_without_password_or_terminal_explains(tmp_path, capsys, monkeypatch
     assert _cli(["certs", "--out", str(tmp_path), "--client-cn", "127.0.0.1"]) == 2
     assert certs_cli.PASSWORD_ENV in capsys.readouterr().err
     assert not (tmp_path / "client.pkcs12").exists()
+
+
+@pytest.mark.parametrize("days", [0, -1, 999_999_999])
+def test_validity_out_of_range_is_refused_before_writing(tmp_path, days):
+    with pytest.raises(ConfigurationError, match=f"from 1 to 36500 days, not {days}"):
+        certs.make_fmc_certs(tmp_path / "certs", "127.0.0.1", "pw", days=days)
+    assert not (tmp_path / "certs").exists()

@@ -18,6 +18,7 @@ from estreamer.certs import CertificateAuthority, client_pkcs12_bytes, make_fmc_
 from estreamer.errors import ConfigurationError, TransportError
 from estreamer.protocol import DEFAULT_FLAGS, START_NOW, event_stream_request
 from tests.conftest import PKCS12_PASSWORD
+from tests.faulty_servers import faulty_server
 
 UTC = dt.timezone.utc
 
@@ -101,7 +102,11 @@ def test_expiry_warning(client_identity):
 def test_client_context_settings(client_identity, caplog):
     context = tls.client_context(client_identity)
     assert context.minimum_version == ssl.TLSVersion.TLSv1_2
-    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    # the chain is verified by default, the host name only on request
+    assert context.verify_mode == ssl.CERT_REQUIRED and not context.check_hostname
+    assert tls.client_context(client_identity, check_hostname=True).check_hostname
+    with pytest.raises(ConfigurationError, match="check_hostname needs verify"):
+        tls.client_context(client_identity, verify=False, check_hostname=True)
     with pytest.raises(ConfigurationError, match=r"TLS minimum version '1\.0'"):
         tls.client_context(client_identity, min_version="1.0")
     bare = tls.ClientIdentity(client_identity.key, client_identity.certificate, ())
@@ -186,11 +191,24 @@ def test_dns_failure(client_context):
         tls.connect("no-such-fmc.invalid", 8302, client_context, connect_timeout=2)
 
 
-def test_handshake_timeout(client_context):
-    with socket.create_server(("127.0.0.1", 0)) as silent:
-        port = silent.getsockname()[1]
-        with pytest.raises(TransportError, match="TLS handshake timed out"):
-            tls.connect("127.0.0.1", port, client_context, connect_timeout=0.3)
+def test_tcp_without_tls_answer_says_what_was_seen(client_context):
+    with faulty_server("silent") as server, pytest.raises(TransportError) as info:
+        tls.connect("127.0.0.1", server.port, client_context, connect_timeout=0.3)
+    text = _one_line(info.value)
+    assert text.startswith(f"127.0.0.1:{server.port}: TCP connected but no TLS answer "
+                           "within 0.3s: this port does not speak TLS")
+    assert "rejected" not in text
+
+
+@pytest.mark.parametrize(("behaviour", "seen"), [("close", "closed"), ("reset", "reset")])
+def test_closed_or_reset_during_handshake_is_not_a_certificate_verdict(client_context,
+                                                                        behaviour, seen):
+    with faulty_server(behaviour) as server, pytest.raises(TransportError) as info:
+        tls.connect("127.0.0.1", server.port, client_context, connect_timeout=5)
+    text = _one_line(info.value)
+    assert text.startswith(f"127.0.0.1:{server.port}: the server {seen} the connection "
+                           "during the TLS handshake without a TLS answer")
+    assert "rejected" not in text and "8302" in text
 
 
 def test_not_tls_on_the_port(client_context):
@@ -220,15 +238,95 @@ def test_unknown_server_ca(client_context, simulator, tmp_path):
     assert "FMC's CA" in text
 
 
-def test_hostname_mismatch_names_the_option(client_identity, simulator, tmp_path):
+def test_hostname_checking_is_an_option_off_by_default(simulator, tmp_path):
     named = make_fmc_certs(tmp_path, "127.0.0.1", "pw", server_names=("fmc.example.com",))
     sim = simulator(certs_dir=named.directory)
     identity = tls.load_pkcs12(named.client_pkcs12.read_bytes(), "pw")
-    with pytest.raises(TransportError, match=r"does not name this address.*check_hostname off"):
-        tls.connect(*sim.address, tls.client_context(identity))
-    # the CA check alone passes
-    with tls.connect(*sim.address, tls.client_context(identity, check_hostname=False)) as sock:
+    # the default setup reaches the FMC by an address its certificate does not name
+    with tls.connect(*sim.address, tls.client_context(identity)) as sock:
         assert sock.version() in ("TLSv1.2", "TLSv1.3")
+        assert tls.server_names_report(sock, "127.0.0.1") == (
+            "server certificate names fmc.example.com, CN=fmc.example.com: does not match "
+            "127.0.0.1 (keep host-name checking off, or connect by one of these names)")
+    # with the check on, the refusal names what the certificate carries
+    with pytest.raises(TransportError) as info:
+        tls.connect(*sim.address, tls.client_context(identity, check_hostname=True))
+    assert _one_line(info.value) == (
+        f"127.0.0.1:{sim.port}: server certificate names fmc.example.com, "
+        "CN=fmc.example.com, not 127.0.0.1: connect by one of these names, or turn "
+        "host-name checking off (the certificate is still verified against the FMC's CA)")
+    # a context made elsewhere (no twin to read the names with) gets OpenSSL's verdict
+    plain = ssl.create_default_context(cafile=named.ca_pem)
+    with pytest.raises(TransportError) as info:
+        tls.connect(*sim.address, plain)
+    text = _one_line(info.value)
+    assert "does not name this address" in text and "turn host-name checking off" in text
+    # the chain is still verified with the check off: a foreign CA is refused
+    other = make_fmc_certs(tmp_path / "other", "127.0.0.1", "pw")
+    with pytest.raises(TransportError, match="server certificate not trusted"):
+        tls.connect(*simulator(certs_dir=other.directory).address,
+                    tls.client_context(identity))
+
+
+def test_server_names_report_when_the_name_matches(client_context, simulator):
+    sim = simulator()  # the session certificate names 127.0.0.1 and localhost
+    with tls.connect(*sim.address, client_context) as sock:
+        assert tls.server_names_report(sock, "127.0.0.1") == (
+            "server certificate names localhost, 127.0.0.1, CN=127.0.0.1: matches "
+            "127.0.0.1 (host-name checking can be turned on)")
+
+
+_HOSTNAME_CASES = [
+    # (alternative names, CN, host)
+    (("fmc.example.com",), "fmc.example.com", "fmc.example.com"),
+    (("fmc.example.com",), "fmc.example.com", "FMC.Example.COM"),
+    (("fmc.example.com",), "fmc.example.com", "other.example.com"),
+    (("*.example.com",), "x", "fmc.example.com"),
+    (("*.example.com",), "x", "a.fmc.example.com"),
+    (("*.example.com",), "x", "example.com"),
+    (("10.0.0.5",), "10.0.0.5", "10.0.0.5"),
+    (("10.0.0.5",), "10.0.0.5", "10.0.0.6"),
+    (("fmc.example.com",), "10.0.0.5", "10.0.0.5"),   # an IP is only matched by an IP name
+    ((), "10.0.0.5", "10.0.0.5"),                     # ... never by the CN
+    ((), "fmc.example.com", "fmc.example.com"),       # no DNS names: the CN counts
+    (("10.0.0.5",), "fmc.example.com", "fmc.example.com"),
+    (("other.example.com",), "fmc.example.com", "fmc.example.com"),  # DNS names hide the CN
+    (("2001:db8::1",), "x", "2001:db8:0::1"),
+]
+
+
+def test_hostname_verdict_is_openssls(foreign_ca):
+    """``hostname_matches`` (what the connection test reports) gives OpenSSL's verdict."""
+    ca = foreign_ca
+    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client.load_verify_locations(cadata=ca.pem().decode())
+    for names, cn, host in _HOSTNAME_CASES:
+        key, cert = ca.issue(cn, server=True, names=names)
+        server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        pem = cert.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption())
+        with tls._secret_file(pem) as path:
+            server.load_cert_chain(path)
+        client_sock, server_sock = socket.socketpair()
+        with client_sock, server_sock:
+            accept = threading.Thread(target=_quiet_handshake, args=(server, server_sock))
+            accept.start()
+            try:
+                client.wrap_socket(client_sock, server_hostname=host).close()
+                openssl = True
+            except ssl.SSLCertVerificationError:
+                openssl = False
+            server_sock.close()
+            accept.join(5)
+        assert tls.hostname_matches(cert, host) is openssl, (names, cn, host)
+
+
+def _quiet_handshake(context, sock):
+    try:
+        context.wrap_socket(sock, server_side=True).close()
+    except OSError:
+        pass
 
 
 def test_ca_given_as_pem_text_verifies_the_fmc(client_identity, simulator, tmp_path):

@@ -49,6 +49,15 @@ from estreamer.errors import ConfigurationError
 #: Iterations of the PKCS12 key derivation: OpenSSL's default, what FMC files carry.
 PKCS12_ITERATIONS = 2048
 
+#: Longest validity a certificate is issued for (X.509 dates end in the year 9999).
+MAX_DAYS = 36500
+
+
+def _check_days(days: int) -> None:
+    if not 1 <= days <= MAX_DAYS:
+        raise ConfigurationError(f"certificate validity must be from 1 to {MAX_DAYS} days, "
+                                 f"not {days}")
+
 
 def _now() -> _dt.datetime:
     return _dt.datetime.now(_dt.timezone.utc)
@@ -107,6 +116,8 @@ class CertificateAuthority:
               not_after: _dt.datetime | None = None
               ) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
         """A new key and a certificate for it: server (``names`` in the SAN) or client."""
+        if not_after is None:
+            _check_days(days)
         key = _new_key()
         now = _now()
         start = not_before if not_before is not None else now - _dt.timedelta(hours=1)
@@ -176,6 +187,7 @@ def make_fmc_certs(out_dir: str | os.PathLike[str], client_cn: str, password: by
     names = [n for n in server_names if n]
     if not names:
         raise ConfigurationError("server_names is empty: give at least one address or name")
+    _check_days(days)  # before anything is written
     directory = Path(out_dir)
     directory.mkdir(parents=True, exist_ok=True)
     ca = ca or CertificateAuthority.create()

@@ -375,7 +375,9 @@ class StreamClient:
         try:
             start = self._request_start()
             conn = ClientConnection(start=start, flags=self.flags, streams=self.streams)
-            sock.sendall(conn.initiate())
+            # the FMC refuses a client by resetting right after the handshake: this first
+            # write is where that shows, and it is a transport failure like any other
+            self._send(sock, conn.initiate(), endpoint, received_any=False)
             log.info("%s: connected to %s; requested %s from %s", self.key, endpoint.address,
                      "|".join(flag_names(self.flags)),
                      {START_GENESIS: "genesis", START_NOW: "now"}.get(start, start))

@@ -106,7 +106,7 @@ class ServerSettings:
     tls_version: str = "1.2"
     ca_file: str | None = None
     verify: bool = True
-    check_hostname: bool | None = None
+    check_hostname: bool = False
 
     @property
     def address(self) -> str:
@@ -263,9 +263,10 @@ def _server(data: Any, where: str, base: str, inherit: ServerSettings | None = N
         pkcs12 = _path(base, _text(data, "pkcs12Filepath", where)) or inherit.pkcs12_path
         ca_file = _path(base, _text(data, "caFile", where)) or inherit.ca_file
         verify = _bool(data, "verifyServerCertificate", where, inherit.verify)
-    check = data.get("checkHostname", inherit.check_hostname if inherit else None)
-    if check is not None and not isinstance(check, bool):
-        raise ConfigurationError(f"{where}.checkHostname must be true or false, not {check!r}")
+    check = _bool(data, "checkHostname", where, inherit.check_hostname if inherit else False)
+    if check and not verify:
+        raise ConfigurationError(f"{where}.checkHostname needs verifyServerCertificate true "
+                                 "(a host name is only checked on a verified certificate)")
     if not verify:
         log.warning("%s: verifyServerCertificate is false - the FMC's certificate is not "
                     "checked, so anyone on the path can pose as the FMC", where)
@@ -416,8 +417,19 @@ def load(path: str | os.PathLike[str]) -> Settings:
     except json.JSONDecodeError as err:
         raise ConfigurationError(f"configuration file {path} is not valid JSON: "
                                  f"{err.msg} at line {err.lineno} column {err.colno}") from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigurationError(f"cannot read configuration file {path}: {err}") from err
+    except RecursionError as err:  # the parser recurses once per nesting level
+        raise ConfigurationError(f"configuration file {path} is nested too deeply to be an "
+                                 "estreamer.conf; give the eNcore-style JSON file (see "
+                                 "docs/config.md)") from err
+    except UnicodeDecodeError as err:
+        raise ConfigurationError(f"configuration file {path} is not UTF-8 text (byte "
+                                 f"{err.start}); save it as UTF-8 JSON") from err
+    except IsADirectoryError as err:
+        raise ConfigurationError(f"configuration file {path} is a directory; give the "
+                                 "estreamer.conf file inside it") from err
+    except OSError as err:
+        raise ConfigurationError(f"cannot read configuration file {path}: "
+                                 f"{err.strerror or err}") from err
     return parse(data, config_dir=os.path.dirname(path), path=path)
 
 

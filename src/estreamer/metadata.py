@@ -740,6 +740,6 @@ class MetadataCache:
                 text = handle.read()
         except FileNotFoundError:
             return cls()
-        except OSError as err:
+        except (OSError, UnicodeDecodeError) as err:
             raise ConfigurationError(f"cannot read metadata cache {path}: {err}") from err
         return cls.from_json(text)

@@ -13,11 +13,14 @@ Interface (stable; the client, the CLI and the Splunk add-on build on it):
     show the key. ``days_left()`` and ``expiry_warning()`` serve "expires in N days"
     warnings.
 
-``client_context(identity, *, verify=True, cafile=None, cadata=None, check_hostname=None,
+``client_context(identity, *, verify=True, cafile=None, cadata=None, check_hostname=False,
 min_version="1.2") -> ssl.SSLContext``
     TLS 1.2 minimum (1.3 when the FMC offers it). The server certificate is checked
     against the CA certificates inside the PKCS12 (or ``cafile``, or ``cadata``: PEM
-    text of one or more CA certificates, as the Splunk account page stores it). The private key
+    text of one or more CA certificates, as the Splunk account page stores it). Host-name
+    checking is an explicit option, off by default: the FMC's certificate comes from its
+    own internal CA (the one in the PKCS12) and often does not name the address users
+    reach the FMC by; the chain check alone already proves it is that FMC. The private key
     never reaches a disk in clear: ``ssl`` only loads keys from files, so the key is
     written *encrypted with a random one-time passphrase* to an anonymous memory file
     (``os.memfd_create``) or, where that does not exist, to a 0600 temporary file
@@ -26,7 +29,14 @@ min_version="1.2") -> ssl.SSLContext``
 ``connect(host, port, context, *, connect_timeout=10.0, read_timeout=2.0)``
     TCP connect and TLS handshake; returns the ``ssl.SSLSocket`` with
     ``read_timeout`` set. Every failure is one :class:`TransportError` line naming
-    ``host:port``, the cause and the fix.
+    ``host:port``, what was observed, the cause and the fix; a host name the check
+    refuses is reported with the names the certificate carries (read through a second
+    handshake without the host-name check, the chain verified as before).
+
+``certificate_names(cert)``, ``hostname_matches(cert, host)``, ``server_names_report(sock, host)``
+    The names a server certificate carries (alternative names, CN), whether the
+    host-name check would accept ``host``, and both in one line for the connection
+    test and the Splunk account check.
 
 ``explain_io_error(err, host, port, *, received_any) -> TransportError`` and
 ``peer_closed(host, port, *, received_any) -> TransportError``
@@ -42,6 +52,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import errno
+import ipaddress
 import logging
 import os
 import secrets
@@ -50,7 +61,7 @@ import ssl
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Union
+from typing import Callable, Union
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -58,7 +69,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from estreamer.errors import ConfigurationError, TransportError
+from estreamer.errors import ConfigurationError, EStreamerError, TransportError
 
 log = logging.getLogger(__name__)
 
@@ -247,28 +258,34 @@ def load_client_identity(context: ssl.SSLContext, identity: ClientIdentity) -> N
                 f"{_FIX_NEW_PKCS12}") from err
 
 
+class _FmcContext(ssl.SSLContext):
+    """A client context that, when it checks host names, can make its twin that does not:
+    :func:`connect` uses it to read the names of a certificate the check refused."""
+
+    without_hostname_check: Callable[[], ssl.SSLContext] | None = None
+
+
 def client_context(identity: ClientIdentity, *, verify: bool = True, cafile: str | None = None,
-                   cadata: str | None = None, check_hostname: bool | None = None,
+                   cadata: str | None = None, check_hostname: bool = False,
                    min_version: str = "1.2") -> ssl.SSLContext:
     """An ``ssl.SSLContext`` for talking to the FMC with ``identity``.
 
     ``verify`` checks the FMC's certificate against ``cafile`` and/or ``cadata`` (PEM
     text) if given, else against the CA certificates inside the PKCS12.
-    ``check_hostname`` defaults to ``verify``; turn it off when the FMC's certificate
-    does not name the address used to reach it. ``verify=False`` trusts any server
-    (eNcore's behaviour) and logs a warning.
+    ``check_hostname`` (off by default) also requires the certificate to name the
+    address connected to; turn it on when it does (``estreamer test`` shows the names
+    it carries). ``verify=False`` trusts any server (eNcore's behaviour) and logs a
+    warning.
     """
     if min_version not in TLS_VERSIONS:
         raise ConfigurationError(
             f"TLS minimum version {min_version!r} is not supported; use one of: "
             f"{', '.join(TLS_VERSIONS)}")
-    if check_hostname is None:
-        check_hostname = verify
     if check_hostname and not verify:
         raise ConfigurationError("check_hostname needs verify: enable verify or "
                                  "turn check_hostname off")
     cadata = (cadata or "").strip() or None
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context = _FmcContext(ssl.PROTOCOL_TLS_CLIENT)
     context.minimum_version = TLS_VERSIONS[min_version]
     context.check_hostname = check_hostname
     if verify:
@@ -297,6 +314,9 @@ def client_context(identity: ClientIdentity, *, verify: bool = True, cafile: str
         log.warning("TLS server certificate verification is OFF: any server can pose as "
                     "the FMC; set verify on and give the FMC's CA to fix this")
     load_client_identity(context, identity)
+    if check_hostname:
+        context.without_hostname_check = lambda: client_context(
+            identity, verify=verify, cafile=cafile, cadata=cadata, min_version=min_version)
     return context
 
 
@@ -315,12 +335,86 @@ def _load_cadata(context: ssl.SSLContext, cadata: str) -> None:
             "certificate as PEM text") from err
 
 
+# -- the names a server certificate carries ---------------------------------------------
+
+def _alt_names(cert: x509.Certificate) -> tuple[list[str], list[str]]:
+    """The DNS names and IP addresses of the subject alternative names."""
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except (x509.ExtensionNotFound, ValueError):  # absent, or malformed (checking refuses it)
+        return [], []
+    return (list(san.get_values_for_type(x509.DNSName)),
+            [str(ip) for ip in san.get_values_for_type(x509.IPAddress)])
+
+
+def certificate_names(cert: x509.Certificate) -> tuple[str, ...]:
+    """The names a server certificate carries: alternative names (DNS, IP), then the CN."""
+    dns, ips = _alt_names(cert)
+    cn = common_name(cert)
+    return tuple(dict.fromkeys([*dns, *ips, *([f"CN={cn}"] if cn else [])]))
+
+
+def _dns_match(pattern: str, host: str) -> bool:
+    # RFC 6125 as OpenSSL applies it for Python: case-insensitive, a wildcard only as the
+    # whole leftmost label, matching exactly one label, never the last two labels alone
+    pattern, host = pattern.lower().rstrip("."), host.lower().rstrip(".")
+    if pattern.startswith("*."):
+        head, _, rest = host.partition(".")
+        return bool(head) and rest == pattern[2:] and "." in rest
+    return pattern == host
+
+
+def hostname_matches(cert: x509.Certificate, host: str) -> bool:
+    """The verdict of the host-name check (``check_hostname``) for ``cert`` and ``host``.
+
+    As OpenSSL decides it: an IP address must be an IP alternative name; a DNS name must
+    match a DNS alternative name, or the CN when the certificate has no DNS names.
+    Used to report, not to decide: with checking on, OpenSSL itself refuses a mismatch.
+    """
+    dns, ips = _alt_names(cert)
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        if dns:
+            return any(_dns_match(name, host) for name in dns)
+        cn = common_name(cert)
+        return cn is not None and _dns_match(cn, host)
+    return any(ipaddress.ip_address(ip) == address for ip in ips)
+
+
+def server_names_report(sock: ssl.SSLSocket, host: str) -> str:
+    """One line: the names the connected server's certificate carries, and whether
+    ``host`` is one of them (with the advice on the host-name check that follows)."""
+    der = sock.getpeercert(binary_form=True)
+    if not der:
+        return "the server sent no certificate"
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return "the server certificate could not be parsed"
+    names = certificate_names(cert)
+    listed = ", ".join(names) if names else "no names"
+    if hostname_matches(cert, host):
+        return (f"server certificate names {listed}: matches {host} (host-name checking "
+                "can be turned on)")
+    return (f"server certificate names {listed}: does not match {host} (keep host-name "
+            "checking off, or connect by one of these names)")
+
+
 # -- error explanation ----------------------------------------------------------------
 
 _REJECTED = ("the FMC rejected our client certificate: its CN must be the address the FMC "
              "sees this client as (the NAT address behind NAT) or a name the FMC's DNS "
              "resolves to it; or the client was deleted/recreated on the FMC: download "
              "the new PKCS12")
+
+
+# A server that refuses our certificate says so with a TLS alert (TLS 1.2) or after the
+# handshake (TLS 1.3: the client finishes first); a bare close or reset *during* the
+# handshake is a server that does not answer TLS at all.
+_NO_TLS_ANSWER = ("the server {what} the connection during the TLS handshake without a TLS "
+                  "answer: this port does not speak TLS, or something on the path cut the "
+                  "connection; check the address and port (eStreamer listens on 8302)")
 
 
 def _ssl_reason(err: BaseException) -> str:
@@ -332,10 +426,11 @@ def _explain_ssl(err: ssl.SSLError, hostport: str, in_handshake: bool) -> str:
     if isinstance(err, ssl.SSLCertVerificationError):
         code = getattr(err, "verify_code", None)
         detail = getattr(err, "verify_message", None) or str(err)
-        if code == 62 or "HOSTNAME" in detail.upper() or "IP ADDRESS MISMATCH" in detail.upper():
+        if _hostname_refused(err):
             return (f"{hostport}: server certificate does not name this address ({detail}); "
-                    "connect by a name or address the FMC certificate carries, or set "
-                    "check_hostname off (verification against the CA stays on)")
+                    "connect by a name or address the FMC certificate carries (`estreamer "
+                    "test` with host-name checking off lists them), or turn host-name "
+                    "checking off (the certificate is still verified against the FMC's CA)")
         if code in (9, 10):
             return (f"{hostport}: server certificate is not valid now ({detail}); check "
                     "the clocks of the FMC and this machine")
@@ -358,8 +453,7 @@ def _explain_ssl(err: ssl.SSLError, hostport: str, in_handshake: bool) -> str:
         return f"{hostport}: {_REJECTED} (TLS alert {getattr(err, 'reason', err)})"
     if isinstance(err, ssl.SSLEOFError) or "EOF" in reason:
         if in_handshake:
-            return (f"{hostport}: peer closed the connection during the TLS handshake: "
-                    f"{_REJECTED}; or this port does not speak TLS")
+            return f"{hostport}: {_NO_TLS_ANSWER.format(what='closed')}"
         return f"{hostport}: peer closed the connection ({getattr(err, 'reason', err)})"
     if "WRONG_VERSION_NUMBER" in reason or "RECORD_LAYER" in reason:
         return (f"{hostport}: the server does not speak TLS on this port; check the port "
@@ -368,13 +462,16 @@ def _explain_ssl(err: ssl.SSLError, hostport: str, in_handshake: bool) -> str:
 
 
 def explain_io_error(err: BaseException, host: str, port: int, *,
-                     received_any: bool = True, in_handshake: bool = False) -> TransportError:
+                     received_any: bool = True, in_handshake: bool = False,
+                     timeout: float | None = None) -> TransportError:
     """A one-line TransportError for ``err`` raised while talking to ``host:port``.
 
-    ``received_any=False`` (nothing read yet on this connection) lets a reset or an
-    alert be named as the FMC refusing our certificate, which is what it almost
-    always means at that point (TLS 1.3: the verdict comes after our handshake).
-    The caller raises it ``from err``.
+    ``received_any=False`` (nothing read yet on this connection, handshake done) lets a
+    reset or an EOF be named as the FMC refusing our certificate, which is what it
+    almost always means at that point (TLS 1.3: the verdict comes after our
+    handshake). ``in_handshake`` names what a failure during the handshake shows;
+    ``timeout`` is the limit that ran out, for the message. The caller raises it
+    ``from err``.
     """
     hostport = f"{host}:{port}"
     if isinstance(err, TransportError):
@@ -391,14 +488,18 @@ def explain_io_error(err: BaseException, host: str, port: int, *,
         return TransportError(f"{hostport}: connection refused: nothing listens there; "
                               "check the address and port (8302) and that eStreamer is "
                               "enabled on the FMC")
+    within = f" within {timeout:g}s" if timeout is not None else ""
     if isinstance(err, (socket.timeout, TimeoutError)):
         if in_handshake:
-            return TransportError(f"{hostport}: TLS handshake timed out; the port may not "
-                                  "be eStreamer, or the FMC is overloaded")
-        return TransportError(f"{hostport}: timed out; check the address and that no "
-                              "firewall drops traffic to the port")
+            return TransportError(f"{hostport}: TCP connected but no TLS answer{within}: "
+                                  "this port does not speak TLS (eStreamer listens on "
+                                  "8302), or the FMC is overloaded")
+        return TransportError(f"{hostport}: no answer{within}; check the address and that "
+                              "no firewall drops traffic to the port")
     if isinstance(err, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
-        if not received_any or in_handshake:
+        if in_handshake:
+            return TransportError(f"{hostport}: {_NO_TLS_ANSWER.format(what='reset')}")
+        if not received_any:
             return TransportError(f"{hostport}: connection reset right after the TLS "
                                   f"handshake: {_REJECTED}")
         return TransportError(f"{hostport}: connection reset by the peer; reconnect")
@@ -427,7 +528,7 @@ def connect(host: str, port: int, context: ssl.SSLContext, *, connect_timeout: f
     try:
         raw = socket.create_connection((host, port), timeout=connect_timeout)
     except OSError as err:
-        raise explain_io_error(err, host, port) from err
+        raise explain_io_error(err, host, port, timeout=connect_timeout) from err
     try:
         raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         tls = context.wrap_socket(raw, server_hostname=host, do_handshake_on_connect=False)
@@ -440,5 +541,38 @@ def connect(host: str, port: int, context: ssl.SSLContext, *, connect_timeout: f
         tls.settimeout(read_timeout)
     except OSError as err:
         tls.close()
-        raise explain_io_error(err, host, port, received_any=False, in_handshake=True) from err
+        names = _refused_names(err, host, port, context, connect_timeout)
+        if names is not None:
+            raise TransportError(
+                f"{host}:{port}: server certificate names {names}, not {host}: connect by "
+                "one of these names, or turn host-name checking off (the certificate is "
+                "still verified against the FMC's CA)") from err
+        raise explain_io_error(err, host, port, received_any=False, in_handshake=True,
+                               timeout=connect_timeout) from err
     return tls
+
+
+def _refused_names(err: OSError, host: str, port: int, context: ssl.SSLContext,
+                   timeout: float) -> str | None:
+    """The names of the certificate the host-name check refused, read through a second
+    handshake without that check (the chain is verified as before); None when ``err``
+    is another failure or the names cannot be read."""
+    twin = getattr(context, "without_hostname_check", None)
+    if twin is None or not _hostname_refused(err):
+        return None
+    try:
+        with connect(host, port, twin(), connect_timeout=timeout) as sock:
+            der = sock.getpeercert(binary_form=True)
+        if not der:
+            return None
+        return ", ".join(certificate_names(x509.load_der_x509_certificate(der))) or None
+    except (EStreamerError, ValueError, OSError):
+        return None
+
+
+def _hostname_refused(err: BaseException) -> bool:
+    if not isinstance(err, ssl.SSLCertVerificationError):
+        return False
+    detail = (getattr(err, "verify_message", None) or str(err)).upper()
+    return getattr(err, "verify_code", None) == 62 or "HOSTNAME" in detail \
+        or "IP ADDRESS MISMATCH" in detail

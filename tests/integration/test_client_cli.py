@@ -304,7 +304,9 @@ def test_test_command_reports_success(simulator, fmc_certs, tmp_path):
     proc = estreamer("test", "--config", config)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    assert out.strip() == f"127.0.0.1:{sim.port}: Connection successful"
+    assert out.strip() == (f"127.0.0.1:{sim.port}: Connection successful; server certificate "
+                           "names localhost, 127.0.0.1, CN=127.0.0.1: matches 127.0.0.1 "
+                           "(host-name checking can be turned on)")
     # eNcore's test asks for "now"; the request is logged as in TAC note 215631
     assert "Request message=0001000200000008ffffffff48900061" in err
     assert PKCS12_PASSWORD not in out + err

@@ -31,7 +31,7 @@ class Account:
     pkcs12: bytes = field(repr=False)
     password: str = field(repr=False)
     verify: bool = True
-    check_hostname: bool = True
+    check_hostname: bool = False  # the chain is verified; the name only on request
     ca_pem: str = ""
 
     @property
@@ -78,7 +78,7 @@ def account_from_fields(name: str, fields: Mapping[str, object]) -> Account:
         pkcs12=decode_pkcs12(str(fields.get("pkcs12_file") or "")),
         password=password,
         verify=parse_bool(fields.get("verify_server"), "verify_server", True),
-        check_hostname=parse_bool(fields.get("check_hostname"), "check_hostname", True),
+        check_hostname=parse_bool(fields.get("check_hostname"), "check_hostname", False),
         ca_pem=str(fields.get("ca_pem") or "").strip())
 
 

@@ -9,13 +9,14 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import EStreamerError
+from .arguments import OneLineParser
 
 # Each module defines register(subparsers), which adds its parser with func=handler.
 COMMANDS = ("run", "test", "demo", "decode", "sample", "certs", "simulate")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="estreamer",
         description="eStreamer client for Cisco Secure Firewall Management Center.")
     parser.add_argument("--log-level", default="INFO",
@@ -37,12 +38,19 @@ def _logging(level: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand; every error a user can cause ends in one line and exit 2."""
     args = build_parser().parse_args(argv)
     _logging(args.log_level)
     try:
         return int(args.func(args))
     except EStreamerError as err:
         print(f"estreamer {args.command}: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        # a file or directory a command was given and could not use; commands name the
+        # option where they can, this is the net for the rest (never a traceback)
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"estreamer {args.command}: {where}{err.strerror or err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

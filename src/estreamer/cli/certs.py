@@ -7,8 +7,10 @@ import getpass
 import os
 import sys
 
-from estreamer.certs import make_fmc_certs
+from estreamer.certs import MAX_DAYS, make_fmc_certs
 from estreamer.errors import EStreamerError
+
+from .arguments import integer
 
 PASSWORD_ENV = "ESTREAMER_PKCS12_PASSWORD"
 
@@ -33,12 +35,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--server-name", action="append", metavar="NAME",
                         help="name or address in the server certificate (repeatable; "
                              "default 127.0.0.1 and localhost)")
-    parser.add_argument("--days", type=int, default=365, help="validity in days (365)")
+    parser.add_argument("--days", type=integer(1, MAX_DAYS), default=365,
+                        help=f"validity in days, 1 to {MAX_DAYS} (365)")
     parser.set_defaults(func=run)
 
 
 def _password(args: argparse.Namespace) -> str | None:
-    if args.password:
+    if args.password is not None:  # given, even empty: never fall back to another source
+        if not args.password:
+            print("estreamer certs: --password is empty: give a password (or leave "
+                  f"--password out to use {PASSWORD_ENV} or the prompt)", file=sys.stderr)
+            return None
         return str(args.password)
     env = os.environ.get(PASSWORD_ENV)
     if env:

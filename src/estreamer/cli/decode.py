@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import IO
 
 from ..decoder import decode_record
-from ..errors import RecordDecodeError, RemoteProtocolError
+from ..errors import ConfigurationError, RecordDecodeError, RemoteProtocolError
 from ..formatters import FORMATTERS, get_formatter
 from ..metadata import MetadataCache
 from ..protocol import Bundle, Error, EventData, iter_messages
@@ -80,6 +80,19 @@ def decode_stream(source: IO[bytes], cache: MetadataCache, summary: DecodeSummar
             yield record
 
 
+def open_capture(path: str) -> IO[bytes]:
+    """The capture file opened for reading; ConfigurationError naming it and the fix."""
+    try:
+        return open(path, "rb")  # the caller closes it
+    except IsADirectoryError as err:
+        raise ConfigurationError(f"{path} is a directory: give a capture file (or - for "
+                                 "standard input)") from err
+    except OSError as err:
+        raise ConfigurationError(f"cannot read capture {path}: {err.strerror}; give a capture "
+                                 "file (estreamer sample writes one) or - for standard "
+                                 "input") from err
+
+
 def run(args: argparse.Namespace) -> int:
     formatter = get_formatter(args.format)
     cache = MetadataCache()
@@ -88,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     summary = DecodeSummary()
     out = sys.stdout
     status = 0
-    source = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")  # noqa: SIM115
+    source = sys.stdin.buffer if args.file == "-" else open_capture(args.file)
     try:
         for record in decode_stream(source, cache, summary):
             out.write(formatter(record))

@@ -22,12 +22,14 @@ from ..certs import make_fmc_certs
 from ..samples import generate_mix
 from ..simulator import Simulator
 from . import run as run_command
+from .arguments import integer, positive_number
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("demo", help="run the client against the bundled FMC simulator")
-    p.add_argument("--events", type=int, default=2000, help="events to stream (default 2000)")
-    p.add_argument("--rate", type=float, default=500.0,
+    p.add_argument("--events", type=integer(1), default=2000,
+                   help="events to stream (default 2000)")
+    p.add_argument("--rate", type=positive_number, default=500.0,
                    help="simulator records per second (default 500)")
     p.add_argument("--format", default="splunk", choices=("splunk", "json", "cef"))
     p.add_argument("--dir", type=Path, default=Path(".run/demo"),

@@ -8,18 +8,22 @@ from collections.abc import Iterable
 from itertools import islice
 from typing import BinaryIO
 
+from ..errors import ConfigurationError
 from ..protocol import bundle, null, streaming_information
 from ..samples import FMC6_BLOCKS, FMC7_BLOCKS, generate_mix
+from .arguments import integer
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sample", help="write a generated server-to-client stream (metadata, events, bundles)")
-    p.add_argument("--records", type=int, default=100, help="events after the metadata")
+    p.add_argument("--records", type=integer(0), default=100,
+                   help="events after the metadata (default 100)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--fmc6", action="store_true",
                    help="FMC 6.x body blocks (connection 163, intrusion 60, file 56)")
-    p.add_argument("--bundle-size", type=int, default=50, help="records per Message Bundle")
+    p.add_argument("--bundle-size", type=integer(1), default=50,
+                   help="records per Message Bundle (default 50)")
     p.add_argument("--out", default="-", help="file to write, - for stdout (default)")
     p.set_defaults(func=run)
 
@@ -45,7 +49,11 @@ def run(args: argparse.Namespace) -> int:
     if args.out == "-":
         write_stream(sys.stdout.buffer, payloads, args.bundle_size)
     else:
-        with open(args.out, "wb") as fh:
-            size = write_stream(fh, payloads, args.bundle_size)
+        try:
+            with open(args.out, "wb") as fh:
+                size = write_stream(fh, payloads, args.bundle_size)
+        except OSError as err:
+            raise ConfigurationError(f"cannot write --out {args.out}: {err.strerror}; give a "
+                                     "file in an existing directory") from err
         print(f"wrote {size} bytes to {args.out}", file=sys.stderr)
     return 0

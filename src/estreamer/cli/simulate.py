@@ -12,6 +12,8 @@ from types import FrameType
 from estreamer.errors import EStreamerError
 from estreamer.simulator import Simulator
 
+from .arguments import integer, positive_number
+
 log = logging.getLogger("estreamer.simulator")
 
 
@@ -35,11 +37,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--certs", required=True, metavar="DIR",
                         help="directory with ca.pem, server.pem, server.key")
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--records", type=int, default=10_000, metavar="N",
+    source.add_argument("--records", type=integer(0), default=10_000, metavar="N",
                         help="serve N generated records (10000)")
     source.add_argument("--file", metavar="F", help="serve the records of a file of raw "
                                                     "server messages instead")
-    parser.add_argument("--rate", type=float, metavar="R",
+    parser.add_argument("--rate", type=positive_number, metavar="R",
                         help="records per second per connection (default: as fast as acked)")
     parser.add_argument("--no-enforce-cn", action="store_true",
                         help="accept any client CN (the FMC does not)")

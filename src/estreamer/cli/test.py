@@ -4,8 +4,10 @@ For every configured server (HA partners included) in turn: the configuration
 exists and is valid, the PKCS12 opens with the password, TCP and TLS connect, the
 Event Stream Request (start "now", as eNcore's test) is sent and the FMC's answer
 (Streaming Information for an extended request) arrives. Prints
-``<host:port>: Connection successful`` per server, or one line with the cause, and
-exits non-zero if any server failed.
+``<host:port>: Connection successful`` per server, followed by the names the FMC's
+certificate carries and whether they match the host (host-name checking, the
+``checkHostname`` option, is off by default), or one line with the cause; exits
+non-zero if any server failed.
 """
 
 from __future__ import annotations
@@ -57,32 +59,40 @@ def check_connection(host: str, port: int, context: ssl.SSLContext, *,
     """Connect with ``context``, send the request and wait for the FMC's answer.
 
     Returns the line ``estreamer test`` prints on success
-    (``<host:port>: Connection successful``); raises :class:`EStreamerError` whose
-    text is the one line it prints otherwise (the address, the cause and the fix).
-    Used by ``estreamer test`` and by the Splunk add-on's "test the connection".
+    (``<host:port>: Connection successful; server certificate names ...: matches ...``);
+    raises :class:`EStreamerError` whose text is the one line it prints otherwise (the
+    address, the cause and the fix). Used by ``estreamer test`` and by the Splunk
+    add-on's "test the connection".
     """
     address = _address(host, port)
     try:
-        _exchange(host, port, context, flags, streams, connect_timeout, response_timeout)
+        names = _exchange(host, port, context, flags, streams, connect_timeout,
+                          response_timeout)
     except EStreamerError as err:
         if str(err).startswith((address, f"{host}:{port}")):
             raise
         raise type(err)(f"{address}: {err}") from err
-    return f"{address}: Connection successful"
+    return f"{address}: Connection successful; {names}"
 
 
 def _exchange(host: str, port: int, context: ssl.SSLContext, flags: int,
               streams: tuple[Stream, ...], connect_timeout: float,
-              response_timeout: float) -> None:
+              response_timeout: float) -> str:
+    """The exchange; returns the line on the server certificate's names."""
     address = _address(host, port)
     log.info("Connecting to %s", address)
     sock = tls.connect(host, port, context, connect_timeout=connect_timeout,
                        read_timeout=response_timeout)
     try:
+        names = tls.server_names_report(sock, host)
+        log.info("TLS %s; %s", sock.version(), names)
         conn = ClientConnection(start=START_NOW, flags=flags, streams=streams)
         request = conn.initiate()
         log.info("Request message=%s", request.hex())
-        sock.sendall(request)
+        try:
+            sock.sendall(request)
+        except OSError as err:  # how an FMC refuses a client: reset after the handshake
+            raise tls.explain_io_error(err, host, port, received_any=False) from err
         log.info("Receiving response message")
         extended = bool(flags & RequestFlags.EXTENDED)
         deadline = time.monotonic() + max(response_timeout, 10.0)
@@ -113,7 +123,7 @@ def _exchange(host: str, port: int, context: ssl.SSLContext, flags: int,
             if isinstance(event, StreamingInformation) or not extended:
                 log.info("Streaming info response: services %s",
                          getattr(event, "service_ids", ()))
-                return
+                return names
     finally:
         sock.close()
 
