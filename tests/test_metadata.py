@@ -165,7 +165,7 @@ def test_load_missing_file_is_empty_and_a_damaged_one_is_set_aside(tmp_path: Pat
 
 
 def test_a_cache_in_a_missing_directory_is_one_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigurationError, match="directory .*nowhere does not exist; create it"):
+    with pytest.raises(ConfigurationError, match=r"directory .*nowhere does not exist; create it"):
         MetadataCache.load(tmp_path / "nowhere" / "cache.json")
     with pytest.raises(ConfigurationError, match="cannot write metadata cache"):
         MetadataCache().save(tmp_path / "nowhere" / "cache.json")

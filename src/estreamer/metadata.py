@@ -48,7 +48,7 @@ Key = Union[int, str, tuple]
 
 log = logging.getLogger("estreamer.metadata")
 
-#: version of the JSON written by :meth:`MetadataCache.to_json` and :meth:`~MetadataCache.part_json`
+#: version of the JSON of :meth:`MetadataCache.to_json` and :meth:`MetadataCache.changed_parts`
 FORMAT_VERSION = 1
 
 #: Most entries a table keeps; the tables an FMC fills without limit get more room
@@ -734,7 +734,8 @@ class MetadataCache:
 
     def lookup(self, table: str, key: Key) -> Any:
         """The name stored for ``key`` (falling back to the static table), or None."""
-        value = self._tables.get(table, {}).get(key)
+        entries = self._tables.get(table)
+        value = None if entries is None else entries.get(key)
         if value is None and table in FALLBACKS:
             value = FALLBACKS[table].get(key)
         return value
@@ -770,7 +771,7 @@ class MetadataCache:
     # Two forms, both JSON (never pickle), entries as [key, value] pairs (tuple keys as
     # lists, int keys kept as ints): the whole cache in one document (to_json, the
     # single file of ``estreamer decode --metadata-cache``), and one document per part
-    # of a table (part_json: the files and KV store documents of the live client).
+    # of a table (changed_parts: the files and KV store documents of the live client).
 
     @property
     def changed(self) -> bool:
@@ -778,7 +779,7 @@ class MetadataCache:
         return bool(self._changed)
 
     def changed_parts(self) -> dict[tuple[str, int], str | None]:
-        """``(table, part) -> part_json`` of every part changed since the last save (None:
+        """``(table, part) -> JSON text`` of every part changed since the last save (None:
         the part is now empty, delete it). Hand the keys to :meth:`mark_saved` once written."""
         wanted: dict[str, set[int]] = {}
         for name, part in self._changed:
@@ -788,9 +789,9 @@ class MetadataCache:
             entries: dict[int, list[list[Any]]] = {part: [] for part in parts}
             part_of = self._part_of.get(name, {})
             for key, value in self._tables.get(name, {}).items():
-                part = part_of.get(key)
-                if part in entries:
-                    entries[part].append([_key_json(key), value])
+                filed = part_of.get(key)
+                if filed in entries:
+                    entries[filed].append([_key_json(key), value])
             for part, pairs in entries.items():
                 out[(name, part)] = _dumps({"version": FORMAT_VERSION, "table": name,
                                             "part": part, "entries": pairs}) if pairs else None
