@@ -378,3 +378,26 @@ def test_a_disabled_kv_store_is_waited_for_until_splunkd_stops_the_input(
     assert run.stop() == 0, run.stderr        # SIGTERM ends the wait at once, cleanly
     assert data_events(run.events()) == []
     assert "stopped while waiting for the KV store" in run.stderr
+
+
+def test_a_kv_store_restart_while_streaming_is_waited_out(
+        splunk_python: str, app_dir: Path, splunkd: StandIn, env: dict[str, str], simulator,
+        fmc_certs) -> None:
+    """The KV store goes away mid-stream (splunkd restarting it): the checkpoint waits
+    for it, then the stream goes on; every event once, exit 0."""
+    sim = simulator(records=300, rate=150, bundle_size=5)
+    add_account(splunkd, "fmc1", "127.0.0.1", sim.port, fmc_certs.client_pkcs12.read_bytes())
+    want = expected_count(sim, INDEXED_TYPES)
+    run = harness.StreamRun(splunk_python, app_dir,
+                            harness.input_xml("fmc1", PARAMS, splunkd.uri, splunkd.session_key),
+                            env)
+    assert run.wait_for(lambda r: len(data_events(r.events())) >= 10, 20), run.stderr
+    splunkd.state.kv_unavailable(KV_INITIALIZING, requests=3)
+    assert run.wait_for(lambda r: len(data_events(r.events())) >= want, 40), run.stderr
+    assert run.stop() == 0, run.stderr
+    data = data_events(run.events())
+    assert len(data) == want   # none lost, none repeated
+    assert "KV store unavailable (HTTP 503" in run.stderr
+    assert "KV store TA_estreamer_bookmarks answers again" in run.stderr
+    assert splunkd.state.kv_state(BOOKMARKS, "fmc1")["state"]["second"] == \
+        max(record_header(sim.archive.payload(i))[2] for i in range(len(sim.archive)))
