@@ -148,7 +148,11 @@ class FileMetadataStore:
         folder = self.path(key)
         cache = MetadataCache()
         parts = []
-        names = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+        try:
+            names = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+        except OSError as err:
+            raise ConfigurationError(f"cannot read metadata cache {folder}: {err.strerror}; "
+                                     "check its permissions") from err
         for name in names:
             if not name.endswith(".json"):
                 continue  # set-aside and temporary files
