@@ -46,6 +46,10 @@ DRIVER = textwrap.dedent("""
         store.save("fmc:8302", cache)
         out["requests"] = store.requests
         out["name"] = cache.lookup("file_shas", "%064x" % (hashes + 9))
+    elif step == "legacy":
+        cache = store.load("fmc:8302")
+        out["loaded"] = cache.lookup("devices", 5)
+        store.save("fmc:8302", cache)
     elif step == "refused":
         cache = store.load("fmc:8302")
         learn(cache, hashes + 100, 1)
@@ -119,3 +123,15 @@ def test_the_stand_in_refuses_a_document_over_16_mb(standin: StandIn) -> None:
     except urllib.error.HTTPError as err:
         assert err.code == 400 and b"maximum size" in err.read()
     assert standin.state.collections[METADATA] == {}
+
+
+def test_the_single_document_of_earlier_versions_is_read_then_replaced(
+        splunk_python: str, app_dir: Path, standin: StandIn) -> None:
+    from estreamer.metadata import MetadataCache
+
+    old = MetadataCache()
+    old.store("devices", 5, "fw1")
+    standin.state.collections[METADATA] = {}
+    standin.state.add_kv(METADATA, "fmc1", {"stream": "fmc:8302", "state": old.to_json()})
+    assert drive(splunk_python, app_dir, standin, 0, "legacy") == {"loaded": "fw1"}
+    assert sorted(standin.state.kv_documents(METADATA)) == ["fmc1:devices:0"]
