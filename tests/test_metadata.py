@@ -169,6 +169,8 @@ def test_a_cache_in_a_missing_directory_is_one_clear_error(tmp_path: Path) -> No
         MetadataCache.load(tmp_path / "nowhere" / "cache.json")
     with pytest.raises(ConfigurationError, match="cannot write metadata cache"):
         MetadataCache().save(tmp_path / "nowhere" / "cache.json")
+    with pytest.raises(ConfigurationError, match="is a directory; give the path of a file"):
+        MetadataCache.load(tmp_path)
 
 
 def sha(n: int) -> str:

@@ -934,6 +934,9 @@ def read_text(path: str) -> str | None:
             return handle.read()
     except FileNotFoundError:
         return None
+    except IsADirectoryError as err:
+        raise ConfigurationError(f"metadata cache {path} is a directory; give the path of a "
+                                 "file (it is created if absent)") from err
     except UnicodeDecodeError as err:
         set_aside(path, ConfigurationError(f"not UTF-8 text ({err.reason} at byte {err.start})"))
         return None
