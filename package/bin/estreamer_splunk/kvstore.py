@@ -95,7 +95,11 @@ class KVCollection:
         except HTTPError as err:
             if err.status != 404:
                 raise
-            kvstore.create(self.name, fields={"state": "string"})
+            try:
+                kvstore.create(self.name, fields={"state": "string"})
+            except HTTPError as taken:
+                if taken.status != 409:  # 409: another input created it meanwhile
+                    raise
         for collection in kvstore.list(search=self.name):
             if collection.name == self.name:
                 return collection.data
