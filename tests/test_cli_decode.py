@@ -82,6 +82,26 @@ def test_metadata_cache_persists_between_runs(tmp_path: Path,
     assert " sensor=" in out.splitlines()[0]
 
 
+def test_metadata_cache_in_a_missing_directory_or_damaged_gives_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    payloads = list(generate_mix(10, seed=1))
+    capture = str(_capture(tmp_path, payloads))
+    missing = tmp_path / "nowhere" / "cache.json"
+    assert main(["decode", "--metadata-cache", str(missing), capture]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""   # nothing decoded before the cache is known to be usable
+    assert err.count("\n") == 1 and f"{missing.parent} does not exist; create it" in err
+    damaged = tmp_path / "cache.json"
+    damaged.write_bytes(b"\x89PNG not a cache")
+    assert main(["decode", "--metadata-cache", str(damaged), capture]) == 0
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == len(payloads)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and f"{damaged}.damaged-" in warnings[0]
+    assert json.loads(damaged.read_text())["version"] == 1   # rebuilt from the stream
+
+
 def test_sample_then_decode_from_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "s.bin"

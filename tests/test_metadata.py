@@ -9,7 +9,13 @@ import pytest
 
 from estreamer import constants
 from estreamer.errors import ConfigurationError
-from estreamer.metadata import DECORATIONS, STORES, MetadataCache
+from estreamer.metadata import (
+    DECORATIONS,
+    DEFAULT_TABLE_LIMIT,
+    PART_SIZE,
+    STORES,
+    MetadataCache,
+)
 from estreamer.record import Record
 
 ZONE = "5d6d2a2e-0000-4000-8000-000000000001"
@@ -146,15 +152,89 @@ def test_json_round_trip_and_atomic_save(tmp_path: Path) -> None:
     assert json.loads(path.read_text())["version"] == 1
 
 
-def test_load_missing_file_is_empty_and_garbage_is_a_clear_error(tmp_path: Path) -> None:
+def test_load_missing_file_is_empty_and_a_damaged_one_is_set_aside(tmp_path: Path) -> None:
     assert len(MetadataCache.load(tmp_path / "absent.json")) == 0
-    bad = tmp_path / "bad.json"
-    bad.write_text("not json")
-    with pytest.raises(ConfigurationError, match="not valid JSON"):
-        MetadataCache.load(bad)
-    bad.write_text('{"version": 99, "tables": {}}')
-    with pytest.raises(ConfigurationError, match="unknown layout"):
-        MetadataCache.load(bad)
+    for content in (b"not json", b'{"version": 99, "tables": {}}', b"\xff\xfe{}"):
+        bad = tmp_path / "bad.json"
+        bad.write_bytes(content)
+        assert len(MetadataCache.load(bad)) == 0      # rebuilt from the stream, not fatal
+        assert not bad.exists()
+        aside = [p for p in tmp_path.iterdir() if p.name.startswith("bad.json.damaged-")]
+        assert len(aside) == 1 and aside[0].read_bytes() == content
+        aside[0].unlink()
+
+
+def test_a_cache_in_a_missing_directory_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match=r"directory .*nowhere does not exist; create it"):
+        MetadataCache.load(tmp_path / "nowhere" / "cache.json")
+    with pytest.raises(ConfigurationError, match="cannot write metadata cache"):
+        MetadataCache().save(tmp_path / "nowhere" / "cache.json")
+    with pytest.raises(ConfigurationError, match="is a directory; give the path of a file"):
+        MetadataCache.load(tmp_path)
+
+
+def sha(n: int) -> str:
+    return f"{n:064x}"
+
+
+def test_a_name_sent_again_changes_nothing_to_save() -> None:
+    cache = MetadataCache()
+    cache.update(meta(123, id=5, name="fw1"))
+    cache.update(meta(511, shaHash=sha(1), fileName="a.exe"))
+    assert cache.changed
+    cache.mark_saved(cache.changed_parts())
+    assert not cache.changed
+    cache.update(meta(123, id=5, name="fw1"))            # the FMC re-sends what we know
+    cache.update(meta(511, shaHash=sha(1), fileName="a.exe"))
+    assert not cache.changed
+    cache.update(meta(123, id=5, name="fw1-renamed"))    # a renamed device is news
+    assert list(cache.changed_parts()) == [("devices", 0)]
+
+
+def test_tables_are_bounded_least_recently_stored_first() -> None:
+    cache = MetadataCache(limits={"file_shas": 3})
+    for n in range(3):
+        cache.update(meta(511, shaHash=sha(n), fileName=f"f{n}"))
+    cache.update(meta(511, shaHash=sha(0), fileName="f0"))   # sent again: recent
+    cache.update(meta(511, shaHash=sha(3), fileName="f3"))
+    assert [cache.lookup("file_shas", sha(n)) for n in range(4)] == ["f0", None, "f2", "f3"]
+    assert len(cache.table("file_shas")) == 3
+    assert cache.limit("file_shas") == 3 and cache.limit("devices") == DEFAULT_TABLE_LIMIT
+
+
+def test_200000_file_hashes_are_stored_in_small_parts_and_saved_incrementally() -> None:
+    cache = MetadataCache()
+    assert cache.limit("file_shas") == 200_000
+    for n in range(200_000):
+        cache.update(meta(511, shaHash=sha(n), fileName=f"installer-{n}.exe"))
+    parts = cache.changed_parts()
+    assert len(parts) == 200_000 // PART_SIZE
+    sizes = [len(text.encode()) for text in parts.values() if text]
+    assert max(sizes) < 1_000_000                          # the KV store takes 16 MB
+    cache.mark_saved(parts)
+    for n in range(200_000, 200_010):                      # ten new files: ten evicted
+        cache.update(meta(511, shaHash=sha(n), fileName=f"new-{n}.exe"))
+    changed = cache.changed_parts()
+    assert sorted(changed) == [("file_shas", 0), ("file_shas", 200_000 // PART_SIZE)]
+    assert len(cache.table("file_shas")) == 200_000
+    assert cache.lookup("file_shas", sha(5)) is None and \
+        cache.lookup("file_shas", sha(200_009)) == "new-200009.exe"
+
+
+def test_parts_round_trip_and_new_names_go_to_a_new_part() -> None:
+    cache = MetadataCache()
+    cache.update(meta(119, uuid=POLICY, id=42, name="Allow-Web"))
+    cache.update(meta(67, id=3, name="trojan", description="A Trojan"))
+    texts = cache.changed_parts()
+    loaded = MetadataCache()
+    loaded.add_parts(MetadataCache.parse_part(t) for t in texts.values() if t)
+    assert not loaded.changed
+    assert loaded.to_json() == cache.to_json()
+    assert loaded.lookup("access_control_rules", (POLICY, 42)) == "Allow-Web"
+    loaded.update(meta(119, uuid=POLICY, id=43, name="Deny-All"))
+    assert list(loaded.changed_parts()) == [("access_control_rules", 1)]
+    with pytest.raises(ConfigurationError, match="not a metadata cache part"):
+        MetadataCache.parse_part('{"version": 1, "tables": {}}')
 
 
 def _catalogue_paths() -> dict[int, set[str]]:

@@ -15,7 +15,7 @@ import import_declare_test  # noqa: F401
 
 # isort: split
 from estreamer_splunk import BOOKMARK_COLLECTION, METADATA_COLLECTION
-from estreamer_splunk.kvstore import KVBookmarkStore, KVMetadataStore
+from estreamer_splunk.kvstore import KVBookmarkStore, KVCollection, KVMetadataStore
 from estreamer_splunk.splunkd import Splunkd
 from solnlib.splunkenv import get_splunkd_uri
 from splunktaucclib.rest_handler.admin_external import AdminExternalHandler
@@ -31,7 +31,7 @@ class InputHandler(AdminExternalHandler):
         for collection, store in ((BOOKMARK_COLLECTION, KVBookmarkStore),
                                   (METADATA_COLLECTION, KVMetadataStore)):
             try:
-                store(splunkd.checkpointer(collection), name).delete()
+                store(KVCollection(splunkd, collection, patient=False), name).delete()
             except Exception as err:  # the input is deleted anyway; say what stays behind
                 log.error("input %s deleted, but its %s document was not: %s", name,
                           collection, err)

@@ -23,8 +23,11 @@ What ``run()`` guarantees:
   the sink paces the FMC (which waits for each acknowledgement); buffers stay bounded.
 * Once at start, before anything is written, and then every ``checkpoint_interval``
   seconds (and when the connection ends or the client stops) the sink is flushed,
-  then the metadata cache is saved, then the bookmark - in that order, so a bookmark
-  never covers output or names that are not durable.
+  then the bookmark saved, so a bookmark never covers output that is not durable.
+  The metadata cache is saved after it, best effort, every
+  ``METADATA_SAVE_INTERVAL`` seconds and at the end (only its changed parts): a failed
+  save is logged, counted in the status and retried, never a reason to hold the
+  bookmark back or to stop; lost names are learned again from the stream.
   With a sink that can wind back (files) ``kill -9`` at any moment neither loses nor
   repeats a record; see :mod:`estreamer.bookmark`.
 * A record that does not decode (RecordDecodeError) is counted, logged with its type
@@ -61,13 +64,15 @@ from estreamer import tls
 from estreamer.bookmark import Bookmark, BookmarkStore, Tracker, key_filename, record_digest
 from estreamer.config import METADATA_RECORDS, RecordSelection
 from estreamer.decoder import decode_record, record_header
+from estreamer.durable import atomic_write
 from estreamer.errors import (
+    ConfigurationError,
     EStreamerError,
     ProtocolError,
     RecordDecodeError,
     TransportError,
 )
-from estreamer.metadata import MetadataCache
+from estreamer.metadata import MetadataCache, read_text, set_aside
 from estreamer.outputs import Sink
 from estreamer.protocol import (
     DEFAULT_FLAGS,
@@ -95,6 +100,10 @@ START_MODE_GENESIS, START_MODE_NOW, START_MODE_BOOKMARK = 0, 1, 2
 
 _RECV_SIZE = 256 * 1024
 
+#: Seconds between two saves of the metadata cache (and one at the end of the run): a
+#: crash costs at most the names learned since, and the FMC sends those again.
+METADATA_SAVE_INTERVAL = 30.0
+
 
 class Endpoint(NamedTuple):
     """One FMC address and the TLS context to reach it."""
@@ -109,7 +118,14 @@ class Endpoint(NamedTuple):
 
 
 class MetadataStore(Protocol):
-    """Where a stream's metadata cache persists between runs."""
+    """Where a stream's metadata cache persists between runs.
+
+    ``save`` writes what changed since the last save (``cache.changed_parts()``, then
+    ``cache.mark_saved``) and raises EStreamerError when it cannot; the client then
+    goes on and retries at a later checkpoint (names are learned again from the stream,
+    the bookmark never waits for them). ``load`` sets a damaged cache aside and returns
+    what it could read (possibly an empty cache).
+    """
 
     def load(self, key: str) -> MetadataCache: ...
 
@@ -117,23 +133,67 @@ class MetadataStore(Protocol):
 
 
 class FileMetadataStore:
-    """``<dir>/<host>-<port>.metadata.json`` (JSON, written atomically by the cache)."""
+    """``<dir>/<host>-<port>.metadata/<table>.<part>.json``: a file per part of a table,
+    each replaced atomically when it changed (an emptied part's file is removed). A
+    damaged file is renamed aside and its names learned again from the stream. The
+    single ``<host>-<port>.metadata.json`` of earlier versions is read once and removed
+    after the first save."""
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = os.fspath(directory)
 
     def path(self, key: str) -> str:
-        return os.path.join(self.directory, key_filename(key) + ".metadata.json")
+        """The directory of ``key``'s parts."""
+        return os.path.join(self.directory, key_filename(key) + ".metadata")
+
+    def _legacy(self, key: str) -> str:
+        return self.path(key) + ".json"
 
     def load(self, key: str) -> MetadataCache:
-        return MetadataCache.load(self.path(key))
+        folder = self.path(key)
+        cache = MetadataCache()
+        parts = []
+        try:
+            names = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+        except OSError as err:
+            raise ConfigurationError(f"cannot read metadata cache {folder}: {err.strerror}; "
+                                     "check its permissions") from err
+        for name in names:
+            if not name.endswith(".json"):
+                continue  # set-aside and temporary files
+            path = os.path.join(folder, name)
+            text = read_text(path)
+            if text is None:
+                continue
+            try:
+                parts.append(MetadataCache.parse_part(text))
+            except ConfigurationError as err:
+                set_aside(path, err)
+        cache.add_parts(parts)
+        legacy = self._legacy(key)
+        if os.path.exists(legacy):
+            cache.merge(MetadataCache.load(legacy))
+            cache.mark_all_changed()
+        return cache
 
     def save(self, key: str, cache: MetadataCache) -> None:
+        folder = self.path(key)
+        changed = cache.changed_parts()
         try:
-            os.makedirs(self.directory, exist_ok=True)
-            cache.save(self.path(key))
+            os.makedirs(folder, exist_ok=True)
+            for (table, part), text in changed.items():
+                path = os.path.join(folder, f"{table}.{part}.json")
+                if text is not None:
+                    atomic_write(path, text)
+                elif os.path.exists(path):
+                    os.unlink(path)
+            cache.mark_saved(changed)
+            if os.path.exists(self._legacy(key)):
+                os.unlink(self._legacy(key))
         except OSError as err:
-            raise TransportError(f"cannot save metadata cache {self.path(key)}: {err}") from err
+            raise TransportError(f"cannot save metadata cache in {folder}: {err.strerror}; "
+                                 "check that the directory is writable and the disk not "
+                                 "full") from err
 
 
 @dataclass
@@ -150,6 +210,7 @@ class StreamStatus:
     reconnects: int = 0
     server_errors: int = 0
     bookmark_second: int = 0   # archive second of the last bookmark saved
+    metadata_save_errors: int = 0  # checkpoints whose metadata cache save failed (retried)
     last_error: str = ""
     started: float = 0.0       # wall clock when run() began
 
@@ -226,7 +287,9 @@ class StreamClient:
         self.status = StreamStatus(key)
         self.cache = MetadataCache()
         self.tracker = Tracker()
-        self._metadata_dirty = False
+        self.metadata_interval = METADATA_SAVE_INTERVAL
+        self._metadata_saved_at = time.monotonic()
+        self._metadata_failing = False
         self._unsaved = 0
         self._last_checkpoint = time.monotonic()
         self._saved = Bookmark()
@@ -241,7 +304,7 @@ class StreamClient:
         """Stream until stopped or ``max_events``; return the final status.
 
         Raises EStreamerError only for what retrying cannot fix: an unreadable
-        bookmark or metadata cache, or a sink that refuses records.
+        bookmark or a sink that refuses records.
         """
         self.status.started = time.time()
         self._restore()
@@ -286,7 +349,7 @@ class StreamClient:
             raise
         finally:
             if self.status.state != "failed":
-                self._checkpoint()
+                self._checkpoint(final=True)
             self._report()
         return self.status.copy()
 
@@ -308,7 +371,11 @@ class StreamClient:
         # also without a bookmark: a sink that can wind back opens where it starts
         self.sink.restore(None if bookmark is None else bookmark.sink)
         if self.metadata_store is not None:
-            self.cache = self.metadata_store.load(self.key)
+            try:
+                self.cache = self.metadata_store.load(self.key)
+            except EStreamerError as err:  # names only decorate: never a reason to stop
+                log.warning("%s: metadata cache not loaded (%s); names are learned again "
+                            "from the stream", self.key, err)
         if self.start == START_MODE_BOOKMARK:
             self.tracker = Tracker(bookmark)
             where = (f"bookmark {bookmark.second} ({len(bookmark.digests)} records of "
@@ -337,27 +404,51 @@ class StreamClient:
         self.tracker.begin_session()
         return START_NOW if self.start == START_MODE_NOW else START_GENESIS
 
-    def _checkpoint(self) -> None:
+    def _checkpoint(self, final: bool = False) -> None:
         try:
             position = self.sink.flush()
         except EStreamerError as err:
             raise _SinkFailed(f"the output could not be flushed: {err}") from err
-        if self._metadata_dirty and self.metadata_store is not None:
-            self.metadata_store.save(self.key, self.cache)
-            self._metadata_dirty = False
         bookmark = self.tracker.bookmark(position)
         if bookmark != self._saved:
             self.bookmarks.save(self.key, bookmark)
             self._saved = bookmark
         self.status.bookmark_second = self.tracker.second
+        if final or self._metadata_due():
+            self._save_metadata()
         self._unsaved = 0
         self._last_checkpoint = time.monotonic()
         self._report()
 
     def _maybe_checkpoint(self) -> None:
-        if (self._unsaved or self._metadata_dirty) and \
+        if (self._unsaved or self._metadata_due()) and \
                 time.monotonic() - self._last_checkpoint >= self.checkpoint_interval:
             self._checkpoint()
+
+    def _metadata_due(self) -> bool:
+        return self.metadata_store is not None and self.cache.changed and \
+            time.monotonic() - self._metadata_saved_at >= self.metadata_interval
+
+    def _save_metadata(self) -> None:
+        """Best effort, after the bookmark, which never waits for it: names only decorate
+        events, and names a failed save loses are learned again from the stream."""
+        self._metadata_saved_at = time.monotonic()
+        if self.metadata_store is None or not self.cache.changed:
+            return
+        try:
+            self.metadata_store.save(self.key, self.cache)
+        except EStreamerError as err:
+            self.status.metadata_save_errors += 1
+            self.status.last_error = f"metadata cache not saved: {err}"
+            if not self._metadata_failing:
+                log.warning("%s: metadata cache not saved (%s); events are still delivered "
+                            "and bookmarked, the save is retried every %gs", self.key, err,
+                            self.metadata_interval)
+            self._metadata_failing = True
+            return
+        if self._metadata_failing:
+            log.info("%s: metadata cache saved again", self.key)
+            self._metadata_failing = False
 
     def _report(self) -> None:
         if self.on_status is not None:
@@ -486,8 +577,7 @@ class StreamClient:
             except RecordDecodeError as err:
                 self._decode_error(err, record_type, item.offset)
                 continue
-            if cache.update(record):
-                self._metadata_dirty = True
+            cache.update(record)  # a name it knows already changes nothing to save
             if wanted:
                 out.append(record)
         for record in out:

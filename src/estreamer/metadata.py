@@ -17,12 +17,24 @@ plus ``Name`` (``deviceId`` -> ``deviceName``, ``ingressZone`` ->
 Cache keys (COVERAGE.md "Metadata a client must cache", ENCORE_COMPAT.md B25):
 350 netmap domains by id, 282 SI categories by uuid, 270 ICMP codes by
 (protocol, type, code) so codes of different ICMP types do not collide.
+
+Bounded and stored in parts: a table keeps at most its :data:`TABLE_LIMITS` entries
+(least recently stored evicted first; a name the FMC sends again counts as recent,
+an evicted one is learned again when the FMC next sends it). Entries are filed in
+numbered parts of at most :data:`PART_SIZE` entries in the order they were learned,
+and only the parts that changed since the last save are written again (one file or
+one KV store document per part), so a save after a few new names writes a part or
+two however big the cache is, and no part comes near the KV store's 16 MB document
+limit. A name sent again unchanged changes nothing to save.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any, Callable, NamedTuple, Union
 
@@ -34,8 +46,24 @@ from estreamer.values import ip6_text
 
 Key = Union[int, str, tuple]
 
-#: version of the JSON document written by :meth:`MetadataCache.to_json`
+log = logging.getLogger("estreamer.metadata")
+
+#: version of the JSON of :meth:`MetadataCache.to_json` and :meth:`MetadataCache.changed_parts`
 FORMAT_VERSION = 1
+
+#: Most entries a table keeps; the tables an FMC fills without limit get more room
+#: (docs/config.md and docs/splunk.md quote these figures: keep them in step).
+TABLE_LIMITS: dict[str, int] = {
+    "file_shas": 200_000,           # record 511: a name per file SHA-256 seen
+    "rule_messages": 100_000,       # record 66: every intrusion rule of the policies
+    "rule_signature_ids": 100_000,
+    "users": 100_000,               # record 98
+}
+#: the limit of every other table
+DEFAULT_TABLE_LIMIT = 20_000
+#: Most entries in one stored part. Names are short (a file name, a rule message), so a
+#: part is some hundred kilobytes; even 2,000 names of 4 KB each stay under 16 MB.
+PART_SIZE = 2_000
 
 
 class Store(NamedTuple):
@@ -608,18 +636,68 @@ class MetadataCache:
     compiled decoration plans can hold their bound ``get`` methods.
     """
 
-    def __init__(self) -> None:
-        self._tables: dict[str, dict[Key, Any]] = {}
+    def __init__(self, limits: dict[str, int] | None = None) -> None:
+        # each table in least-recently-stored-first order (eviction takes the first)
+        self._tables: dict[str, OrderedDict[Key, Any]] = {}
         # _plan_key -> the generated decorator bound to this cache's tables
         self._plans: dict[tuple[int, int], Callable[[Any, dict], None]] = {}
+        self._limits = {**TABLE_LIMITS, **(limits or {})}
+        # table -> key -> number of the stored part the entry is filed in
+        self._part_of: dict[str, dict[Key, int]] = {}
+        # table -> [part new entries go to, entries filed in it so far]
+        self._filling: dict[str, list[int]] = {}
+        # (table, part) written differently from what was last saved
+        self._changed: set[tuple[str, int]] = set()
 
     # --- storing --------------------------------------------------------
-    def table(self, name: str) -> dict[Key, Any]:
+    def table(self, name: str) -> OrderedDict[Key, Any]:
         """The live table ``name`` (created empty if unknown)."""
         table = self._tables.get(name)
         if table is None:
-            table = self._tables[name] = {}
+            table = self._tables[name] = OrderedDict()
         return table
+
+    def limit(self, name: str) -> int:
+        """Most entries table ``name`` keeps."""
+        return self._limits.get(name, DEFAULT_TABLE_LIMIT)
+
+    def _new_part(self, name: str) -> int:
+        """The part a new entry of ``name`` is filed in (a new one every PART_SIZE entries)."""
+        filling = self._filling.get(name)
+        if filling is None:
+            filling = self._filling[name] = [0, 0]
+        if filling[1] >= PART_SIZE:
+            filling[0] += 1
+            filling[1] = 0
+        filling[1] += 1
+        return filling[0]
+
+    def store(self, name: str, key: Key, value: Any) -> None:
+        """``table[key] = value`` with the bookkeeping: recency, bound, parts to save."""
+        table = self.table(name)
+        part_of = self._part_of.setdefault(name, {})
+        old = table.get(key)
+        part = part_of.get(key)
+        if old == value and part is not None:
+            table.move_to_end(key)  # recently used; nothing new to save
+            newest = self._filling[name][0]
+            if part >= newest - self.limit(name) // PART_SIZE:
+                return
+            # Filed a whole table's worth of parts ago: refile it with the new entries,
+            # so hot names do not keep ever more old parts alive.
+            self._changed.add((name, part))
+            part = None
+        table[key] = value
+        table.move_to_end(key)
+        if part is None:
+            part = part_of[key] = self._new_part(name)
+        self._changed.add((name, part))
+        limit = self.limit(name)
+        while len(table) > limit:
+            evicted, _ = table.popitem(last=False)
+            gone = part_of.pop(evicted, None)
+            if gone is not None:
+                self._changed.add((name, gone))
 
     def update(self, record: Record) -> bool:
         """Store ``record`` if it is a metadata record we know; True when it was."""
@@ -644,10 +722,10 @@ class MetadataCache:
                         break
                 if value is None:
                     continue
-            self.table(store.table)[key] = value
+            self.store(store.table, key, value)
         if record.record_type == 117 and "uuid" in fields:
             # The older AC policy record implies the policy's default rule (id 0).
-            self.table("access_control_rules")[(fields["uuid"], 0)] = "Default Action"
+            self.store("access_control_rules", (fields["uuid"], 0), "Default Action")
         return True
 
     def update_all(self, records: Iterable[Record]) -> int:
@@ -656,7 +734,8 @@ class MetadataCache:
 
     def lookup(self, table: str, key: Key) -> Any:
         """The name stored for ``key`` (falling back to the static table), or None."""
-        value = self._tables.get(table, {}).get(key)
+        entries = self._tables.get(table)
+        value = None if entries is None else entries.get(key)
         if value is None and table in FALLBACKS:
             value = FALLBACKS[table].get(key)
         return value
@@ -689,57 +768,192 @@ class MetadataCache:
         return record
 
     # --- persistence ----------------------------------------------------
+    # Two forms, both JSON (never pickle), entries as [key, value] pairs (tuple keys as
+    # lists, int keys kept as ints): the whole cache in one document (to_json, the
+    # single file of ``estreamer decode --metadata-cache``), and one document per part
+    # of a table (changed_parts: the files and KV store documents of the live client).
+
+    @property
+    def changed(self) -> bool:
+        """Something was learned or evicted since the last save."""
+        return bool(self._changed)
+
+    def changed_parts(self) -> dict[tuple[str, int], str | None]:
+        """``(table, part) -> JSON text`` of every part changed since the last save (None:
+        the part is now empty, delete it). Hand the keys to :meth:`mark_saved` once written."""
+        wanted: dict[str, set[int]] = {}
+        for name, part in self._changed:
+            wanted.setdefault(name, set()).add(part)
+        out: dict[tuple[str, int], str | None] = {}
+        for name, parts in wanted.items():
+            entries: dict[int, list[list[Any]]] = {part: [] for part in parts}
+            part_of = self._part_of.get(name, {})
+            for key, value in self._tables.get(name, {}).items():
+                filed = part_of.get(key)
+                if filed in entries:
+                    entries[filed].append([_key_json(key), value])
+            for part, pairs in entries.items():
+                out[(name, part)] = _dumps({"version": FORMAT_VERSION, "table": name,
+                                            "part": part, "entries": pairs}) if pairs else None
+        return out
+
+    def mark_saved(self, parts: Iterable[tuple[str, int]]) -> None:
+        """These parts (from :meth:`changed_parts`) are stored as they are now."""
+        self._changed.difference_update(parts)
+
+    def mark_all_changed(self) -> None:
+        """Every part needs writing (the stored form was another one, or was lost)."""
+        for name, part_of in self._part_of.items():
+            self._changed.update((name, part) for part in set(part_of.values()))
+
+    @staticmethod
+    def parse_part(text: str) -> tuple[str, int, list]:
+        """``(table, part, entries)`` of one :meth:`changed_parts` text; ConfigurationError
+        naming what is wrong when it is not one."""
+        doc = _loads(text)
+        if not (isinstance(doc, dict) and doc.get("version") == FORMAT_VERSION
+                and isinstance(doc.get("table"), str) and isinstance(doc.get("part"), int)
+                and isinstance(doc.get("entries"), list)):
+            raise ConfigurationError(f"not a metadata cache part of version {FORMAT_VERSION}")
+        _check_entries(doc["table"], doc["entries"])
+        return doc["table"], doc["part"], doc["entries"]
+
+    def add_parts(self, parts: Iterable[tuple[str, int, list]]) -> None:
+        """Load parsed parts (oldest part first, so recency survives a restart); the cache
+        counts them as saved."""
+        newest: dict[str, int] = {}
+        for name, part, entries in sorted(parts, key=lambda p: (p[0], p[1])):
+            table = self.table(name)
+            part_of = self._part_of.setdefault(name, {})
+            for key, value in entries:
+                key = _key_from_json(key)
+                table[key] = value
+                table.move_to_end(key)
+                part_of[key] = part
+            newest[name] = max(part, newest.get(name, part))
+        for name, part in newest.items():
+            self._filling[name] = [part + 1, 0]  # new names go to a new part
+            table, part_of = self._tables[name], self._part_of[name]
+            while len(table) > self.limit(name):  # the limit was lowered
+                gone = part_of.pop(table.popitem(last=False)[0], None)
+                if gone is not None:
+                    self._changed.add((name, gone))
+
     def to_json(self) -> str:
-        """The cache as a JSON document (tuple keys as lists, int keys kept as ints)."""
-        doc = {
+        """The whole cache as one JSON document."""
+        return _dumps({
             "version": FORMAT_VERSION,
-            "tables": {
-                name: [[list(k) if isinstance(k, tuple) else k, v] for k, v in table.items()]
-                for name, table in sorted(self._tables.items()) if table
-            },
-        }
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+            "tables": {name: [[_key_json(k), v] for k, v in table.items()]
+                       for name, table in sorted(self._tables.items()) if table},
+        })
 
     @classmethod
     def from_json(cls, text: str) -> MetadataCache:
         """Rebuild a cache from :meth:`to_json` output; ConfigurationError when it is not one."""
-        try:
-            doc = json.loads(text)
-        except ValueError as err:
-            raise ConfigurationError(f"metadata cache is not valid JSON: {err}") from err
+        doc = _loads(text)
         if not isinstance(doc, dict) or doc.get("version") != FORMAT_VERSION \
                 or not isinstance(doc.get("tables"), dict):
             raise ConfigurationError(
-                f"metadata cache has an unknown layout (expected version {FORMAT_VERSION})")
+                f"not a metadata cache of version {FORMAT_VERSION}")
         cache = cls()
         for name, pairs in doc["tables"].items():
-            if not isinstance(pairs, list):
-                raise ConfigurationError(f"metadata cache table {name!r} is not a list")
-            table = cache.table(name)
-            for pair in pairs:
-                if not (isinstance(pair, list) and len(pair) == 2):
-                    raise ConfigurationError(f"metadata cache table {name!r} has a bad entry")
-                key, value = pair
-                table[tuple(key) if isinstance(key, list) else key] = value
+            _check_entries(name, pairs)
+            for key, value in pairs:
+                cache.store(name, _key_from_json(key), value)
+        cache._changed.clear()
         return cache
 
     def merge(self, other: MetadataCache) -> None:
         """Add every entry of ``other`` (its values win), keeping our live tables."""
         for name, table in other._tables.items():
-            self.table(name).update(table)
+            for key, value in table.items():
+                self.store(name, key, value)
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the cache durably (temp file, fsync, rename), never half a file."""
-        atomic_write(os.fspath(path), self.to_json())
+        """Write the whole cache to one file durably (temp file, fsync, rename)."""
+        path = os.fspath(path)
+        try:
+            atomic_write(path, self.to_json())
+        except OSError as err:
+            raise ConfigurationError(f"cannot write metadata cache {path}: {err.strerror}; "
+                                     "check that its directory exists and is writable") from err
+        self._changed.clear()
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> MetadataCache:
-        """Read a cache written by :meth:`save`; an absent file gives an empty cache."""
-        try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        except FileNotFoundError:
+        """Read a cache written by :meth:`save`. An absent file gives an empty cache; a
+        damaged one is set aside (:func:`set_aside`) and an empty cache returned, to be
+        rebuilt from the stream; a missing directory is a ConfigurationError."""
+        path = os.fspath(path)
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise ConfigurationError(f"metadata cache {path}: directory {directory} does not "
+                                     "exist; create it or choose a path in an existing one")
+        text = read_text(path)
+        if text is None:
             return cls()
-        except (OSError, UnicodeDecodeError) as err:
-            raise ConfigurationError(f"cannot read metadata cache {path}: {err}") from err
-        return cls.from_json(text)
+        try:
+            return cls.from_json(text)
+        except ConfigurationError as err:
+            set_aside(path, err)
+            return cls()
+
+
+def _key_json(key: Key) -> Any:
+    return list(key) if isinstance(key, tuple) else key
+
+
+def _key_from_json(key: Any) -> Key:
+    return tuple(key) if isinstance(key, list) else key
+
+
+def _dumps(doc: dict) -> str:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as err:
+        raise ConfigurationError(f"not valid JSON: {err}") from err
+
+
+def _check_entries(name: Any, pairs: Any) -> None:
+    if not isinstance(pairs, list):
+        raise ConfigurationError(f"table {name!r} is not a list")
+    for pair in pairs:
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise ConfigurationError(f"table {name!r} has a bad entry")
+
+
+def read_text(path: str) -> str | None:
+    """A metadata cache file's text; None when absent or damaged (not UTF-8: set aside).
+    ConfigurationError when it cannot be read at all (permissions)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError as err:
+        raise ConfigurationError(f"metadata cache {path} is a directory; give the path of a "
+                                 "file (it is created if absent)") from err
+    except UnicodeDecodeError as err:
+        set_aside(path, ConfigurationError(f"not UTF-8 text ({err.reason} at byte {err.start})"))
+        return None
+    except OSError as err:
+        raise ConfigurationError(f"cannot read metadata cache {path}: {err.strerror}; check "
+                                 "its permissions") from err
+
+
+def set_aside(path: str, why: Exception) -> str:
+    """Rename a damaged cache file to ``<path>.damaged-<UTC time>`` and log one line; the
+    names are learned again from the stream. Returns the new name."""
+    aside = f"{path}.damaged-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
+    try:
+        os.replace(path, aside)
+    except OSError as err:
+        raise ConfigurationError(f"metadata cache {path} is damaged ({why}) and cannot be "
+                                 f"renamed ({err.strerror}); delete it") from err
+    log.warning("metadata cache %s is damaged (%s): renamed to %s; names are learned again "
+                "from the stream", path, why, aside)
+    return aside

@@ -106,7 +106,8 @@ class Monitor:
                          "decode_errors": status.decode_errors,
                          "duplicates_skipped": status.duplicates,
                          "reconnects": status.reconnects,
-                         "server_errors": status.server_errors}, status))
+                         "server_errors": status.server_errors,
+                         "metadata_save_errors": status.metadata_save_errors}, status))
         return out
 
     def format(self, figures: dict[str, Any]) -> str:
@@ -131,6 +132,8 @@ class Monitor:
         parts.append(f"decode errors {figures['decode_errors']}; re-sends skipped "
                      f"{figures['duplicates_skipped']}; reconnects {figures['reconnects']}; "
                      f"FMC errors {figures['server_errors']}")
+        if figures["metadata_save_errors"]:
+            parts.append(f"metadata cache saves failed {figures['metadata_save_errors']}")
         return "; ".join(parts)
 
     def log_once(self) -> list[dict[str, Any]]:

@@ -7,6 +7,12 @@ the UCC account page (shared/splunk/SPLUNK_FACTS.md section 7): conf files throu
 ``output_mode=json`` and for every KV data endpoint; the status codes the libraries
 rely on (404 missing, 409 exists, 201 created); ``Connection: Keep-Alive`` (splunklib
 reads an empty body without it). Every request is recorded in ``calls``.
+
+The KV store can misbehave as splunkd's does (``State.kv_unavailable``: 503 on every
+``storage/collections`` call while it initializes after a restart, or while disabled;
+``State.kv_refuse``: a collection's writes refused), and enforces its limits (a
+document over 16 MB, a ``batch_save`` over 1,000 documents: 400). Each KV write is
+recorded in ``State.kv_writes``.
 """
 
 from __future__ import annotations
@@ -19,6 +25,13 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
+#: MongoDB's document limit, which the KV store inherits
+KV_DOCUMENT_LIMIT = 16 * 1024 * 1024
+#: limits.conf [kvstore] max_documents_per_batch_save (default)
+KV_BATCH_DOCUMENTS = 1000
+KV_INITIALIZING = "KV Store is initializing. Please try again later."
+KV_DISABLED = "KV Store is disabled."
+
 SEP = "``splunk_cred_sep``"
 END_MARK = SEP.join(["", "S", "P", "L", "U", "N", "K", ""])
 CHUNK = 255
@@ -26,6 +39,12 @@ CHUNK = 255
 
 class NotFound(Exception):
     pass
+
+
+class Refused(Exception):
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(text)
+        self.status = status
 
 
 class Conflict(Exception):
@@ -56,6 +75,33 @@ class State:
         #: answers with (a function of those arguments)
         self.searches: list[dict[str, str]] = []
         self.search_results: Callable[[dict[str, str]], list[dict[str, Any]]] | None = None
+        # KV misbehaviour: [text, requests left (None: until cleared)] of a 503 outage
+        self.kv_outage: list[Any] | None = None
+        self.kv_refuse: dict[str, tuple[int, str]] = {}   # collection -> refused writes
+        self.kv_writes: list[tuple[str, int, int]] = []   # (collection, documents, bytes)
+
+    def kv_unavailable(self, text: str | None = KV_INITIALIZING,
+                       requests: int | None = None) -> None:
+        """Answer 503 ``text`` to every KV store call (the next ``requests`` ones, or until
+        called with None), as splunkd does while the KV store starts or is disabled."""
+        with self.lock:
+            self.kv_outage = None if text is None else [text, requests]
+
+    def _kv_gate(self) -> None:
+        """Raise the 503 of an outage (called with the lock held)."""
+        if self.kv_outage is None:
+            return
+        text, left = self.kv_outage
+        if left is not None:
+            if left <= 0:
+                self.kv_outage = None
+                return
+            self.kv_outage[1] = left - 1
+        raise Refused(503, text)
+
+    def kv_documents(self, collection: str) -> dict[str, dict[str, Any]]:
+        with self.lock:
+            return {k: dict(v) for k, v in self.collections.get(collection, {}).items()}
 
     # helpers for tests ------------------------------------------------------------
 
@@ -238,6 +284,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(404, str(err), as_json or "collections" in rest[:2])
         except Conflict as err:
             self._error(409, str(err), as_json)
+        except Refused as err:
+            self._error(err.status, str(err), as_json or "collections" in rest[:2])
 
     def _dispatch(self, method: str, rest: list[str], query: dict[str, str],
                   form: dict[str, str], raw: bytes, as_json: bool) -> None:
@@ -266,6 +314,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._passwords(method, "/".join(rest[2:]), query, form, as_json)
             return
         if head == "storage" and len(rest) > 2 and rest[1] == "collections":
+            with state.lock:
+                state._kv_gate()
             if rest[2] == "config":
                 self._collections_config(method, [r for r in rest[3:] if r], query, form,
                                          as_json)
@@ -419,9 +469,23 @@ class _Handler(BaseHTTPRequestHandler):
             if docs is None:
                 raise NotFound(f"collection {rest[0]} does not exist")
             tail = rest[1:]
+            if method == "POST":
+                refused = state.kv_refuse.get(rest[0])
+                if refused is not None:
+                    raise Refused(*refused)
+                body = json.loads(raw or b"[]" if tail == ["batch_save"] else raw or b"{}")
+                batch = body if tail == ["batch_save"] else [body]
+                if len(batch) > KV_BATCH_DOCUMENTS:
+                    raise Refused(400, f"batch_save of {len(batch)} documents is over "
+                                       f"max_documents_per_batch_save={KV_BATCH_DOCUMENTS}")
+                for doc in batch:
+                    if len(json.dumps(doc).encode("utf-8")) > KV_DOCUMENT_LIMIT:
+                        raise Refused(400, "document is over the maximum size of "
+                                           f"{KV_DOCUMENT_LIMIT} bytes")
+                state.kv_writes.append((rest[0], len(batch), len(raw)))
             if tail == ["batch_save"] and method == "POST":
                 keys = []
-                for doc in json.loads(raw or b"[]"):
+                for doc in batch:
                     key = doc.get("_key") or uuid.uuid4().hex
                     docs[key] = {**doc, "_key": key}
                     keys.append(key)
@@ -434,22 +498,31 @@ class _Handler(BaseHTTPRequestHandler):
                     del docs[key]
                     result = ""
                 elif method == "POST":
-                    docs[key] = {**json.loads(raw or b"{}"), "_key": key}
+                    docs[key] = {**batch[0], "_key": key}
                     result = {"_key": key}
                 else:
                     if key not in docs:
                         raise NotFound(f"Could not find object id={key}")
                     result = docs[key]
             elif method == "POST":
-                doc = json.loads(raw or b"{}")
-                key = doc.get("_key") or uuid.uuid4().hex
-                docs[key] = {**doc, "_key": key}
+                key = batch[0].get("_key") or uuid.uuid4().hex
+                docs[key] = {**batch[0], "_key": key}
                 result = {"_key": key}
-            elif method == "DELETE":
-                docs.clear()
-                result = ""
             else:
-                result = list(docs.values())
+                where = json.loads(query.get("query") or "{}")
+                chosen = [k for k, d in docs.items()
+                          if all(d.get(f) == v for f, v in where.items())]
+                if method == "DELETE":
+                    for key in chosen:
+                        del docs[key]
+                    result = ""
+                else:
+                    if query.get("sort") == "_key":
+                        chosen.sort()
+                    skip = int(query.get("skip") or 0)
+                    limit = int(query.get("limit") or 0)
+                    chosen = chosen[skip:skip + limit] if limit else chosen[skip:]
+                    result = [docs[k] for k in chosen]
         self._send(200, json.dumps(result) if result != "" else "", "application/json")
 
     def do_GET(self) -> None:

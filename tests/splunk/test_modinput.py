@@ -21,7 +21,7 @@ from tests.knowledge import inventory
 from tests.knowledge.props_engine import Knowledge, search_time
 from tests.splunk import harness
 from tests.splunk.conftest import add_account
-from tests.splunk.splunkd_standin import StandIn
+from tests.splunk.splunkd_standin import KV_DISABLED, KV_INITIALIZING, StandIn
 
 from estreamer.certs import client_pkcs12_bytes
 from estreamer.decoder import decode_record, record_header
@@ -183,7 +183,9 @@ def test_stream_writes_events_and_checkpoints(splunk_python: str, app_dir: Path,
     newest = max(record_header(sim.archive.payload(i))[2] for i in range(len(sim.archive)))
     assert state["stream"] == f"127.0.0.1:{sim.port}"
     assert state["state"]["second"] == newest
-    assert splunkd.state.kv_state(METADATA, "fmc1")["state"]  # the metadata cache too
+    # the metadata cache too: a document per part of a table
+    parts = splunkd.state.kv_documents(METADATA)
+    assert "fmc1:devices:0" in parts and {d["input"] for d in parts.values()} == {"fmc1"}
     log_file = Path(env["SPLUNK_HOME"]) / "var/log/splunk/ta_estreamer_fmc1.log"
     assert "streaming 127.0.0.1" in log_file.read_text()
     # UCC's monitoring dashboard: started, every event counted as ingested, ended
@@ -315,7 +317,8 @@ def test_status_events_give_the_health_dashboard_its_fields(
     float(fields["rate"])
     assert int(fields["bookmark"]) > 0
     int(fields["lag"])
-    for name in ("decode_errors", "duplicates_skipped", "reconnects", "server_errors"):
+    for name in ("decode_errors", "duplicates_skipped", "reconnects", "server_errors",
+                 "metadata_save_errors"):
         assert fields[name] == "0", name
     assert "last_error" not in fields  # empty: Splunk keeps no empty values
 
@@ -365,3 +368,92 @@ def test_a_renewed_pkcs12_is_used_on_the_next_reconnect(
     assert int(certificates[1]["certificate_days_left"]) >= 364
     assert "account fmc1: client certificate CN=127.0.0.1, serial " in run.stderr
     assert "renewed-secret" not in run.stdout + run.stderr
+
+
+def status_fields(event: harness.Event) -> dict[str, str]:
+    return dict(re.findall(r'([a-z_]+)=("[^"]*"|\S+)', event.data))
+
+
+def test_a_refused_metadata_save_neither_replays_nor_stops_the_input(
+        splunk_python: str, app_dir: Path, splunkd: StandIn, env: dict[str, str], simulator,
+        fmc_certs) -> None:
+    """Issue 10 item 1: with every metadata save refused, two runs in a row index each
+    event once (the bookmark does not depend on the metadata cache) and exit 0."""
+    splunkd.state.collections[METADATA] = {}
+    splunkd.state.kv_refuse[METADATA] = (400, "document is over the maximum size")
+    sim = simulator(records=300, rate=400, bundle_size=5)
+    add_account(splunkd, "fmc1", "127.0.0.1", sim.port, fmc_certs.client_pkcs12.read_bytes())
+    want = expected_count(sim, INDEXED_TYPES)
+    first_run = stream(splunk_python, app_dir, splunkd, env, "fmc1", PARAMS, until=want // 3)
+    first = data_events(first_run.events())
+    assert len(first) < want
+    second = data_events(stream(splunk_python, app_dir, splunkd, env, "fmc1", PARAMS,
+                                until=want - len(first)).events())
+    assert len(first) + len(second) == want
+    assert len({e.data for e in first + second}) == len({e.data for e in first}) + \
+        len({e.data for e in second})   # nothing indexed twice
+    assert splunkd.state.kv_state(BOOKMARKS, "fmc1")["state"]["second"] > 0
+    assert splunkd.state.kv_documents(METADATA) == {}
+    status = [e for e in first_run.events() if e.sourcetype == "cisco:estreamer:status"]
+    assert int(status_fields(status[-1])["metadata_save_errors"]) >= 1
+    assert first_run.stderr.count("metadata cache not saved") == 1   # logged once
+
+
+def test_a_kv_store_that_is_initializing_is_waited_out(
+        splunk_python: str, app_dir: Path, splunkd: StandIn, env: dict[str, str], simulator,
+        fmc_certs) -> None:
+    """splunkd answers 503 while the KV store starts: the input waits with backoff, says
+    so in its log and status, then streams; it does not exit (no crash loop)."""
+    sim = simulator(records=60)
+    add_account(splunkd, "fmc1", "127.0.0.1", sim.port, fmc_certs.client_pkcs12.read_bytes())
+    want = expected_count(sim, INDEXED_TYPES)
+    splunkd.state.kv_unavailable(KV_INITIALIZING, requests=2)   # waits of 1 s, then 2 s
+    run = stream(splunk_python, app_dir, splunkd, env, "fmc1",
+                 {**PARAMS, "status_interval": "1"}, until=want)
+    assert len(data_events(run.events())) == want
+    assert run.stderr.count(f"KV store unavailable (HTTP 503: {KV_INITIALIZING})") == 2
+    statuses = [status_fields(e) for e in run.events()
+                if e.sourcetype == "cisco:estreamer:status"]
+    assert any(s["state"] == "waiting" and KV_INITIALIZING in s.get("last_error", "")
+               for s in statuses)
+    assert statuses[-1]["state"] == "stopped"
+    assert splunkd.state.kv_state(BOOKMARKS, "fmc1")["state"]["second"] > 0
+
+
+def test_a_disabled_kv_store_is_waited_for_until_splunkd_stops_the_input(
+        splunk_python: str, app_dir: Path, splunkd: StandIn, env: dict[str, str], simulator,
+        fmc_certs) -> None:
+    sim = simulator(records=60)
+    add_account(splunkd, "fmc1", "127.0.0.1", sim.port, fmc_certs.client_pkcs12.read_bytes())
+    splunkd.state.kv_unavailable(KV_DISABLED)
+    run = harness.StreamRun(splunk_python, app_dir,
+                            harness.input_xml("fmc1", PARAMS, splunkd.uri, splunkd.session_key),
+                            env)
+    assert run.wait_for(lambda r: r.stderr.count(KV_DISABLED) >= 2, 20), run.stderr
+    assert run.proc.poll() is None            # still waiting, not exited
+    assert run.stop() == 0, run.stderr        # SIGTERM ends the wait at once, cleanly
+    assert data_events(run.events()) == []
+    assert "stopped while waiting for the KV store" in run.stderr
+
+
+def test_a_kv_store_restart_while_streaming_is_waited_out(
+        splunk_python: str, app_dir: Path, splunkd: StandIn, env: dict[str, str], simulator,
+        fmc_certs) -> None:
+    """The KV store goes away mid-stream (splunkd restarting it): the checkpoint waits
+    for it, then the stream goes on; every event once, exit 0."""
+    sim = simulator(records=300, rate=150, bundle_size=5)
+    add_account(splunkd, "fmc1", "127.0.0.1", sim.port, fmc_certs.client_pkcs12.read_bytes())
+    want = expected_count(sim, INDEXED_TYPES)
+    run = harness.StreamRun(splunk_python, app_dir,
+                            harness.input_xml("fmc1", PARAMS, splunkd.uri, splunkd.session_key),
+                            env)
+    assert run.wait_for(lambda r: len(data_events(r.events())) >= 10, 20), run.stderr
+    splunkd.state.kv_unavailable(KV_INITIALIZING, requests=3)
+    assert run.wait_for(lambda r: len(data_events(r.events())) >= want, 40), run.stderr
+    assert run.stop() == 0, run.stderr
+    data = data_events(run.events())
+    assert len(data) == want   # none lost, none repeated
+    assert "KV store unavailable (HTTP 503" in run.stderr
+    assert "KV store TA_estreamer_bookmarks answers again" in run.stderr
+    assert splunkd.state.kv_state(BOOKMARKS, "fmc1")["state"]["second"] == \
+        max(record_header(sim.archive.payload(i))[2] for i in range(len(sim.archive)))

@@ -82,6 +82,10 @@ def test_deleting_an_input_deletes_its_kv_documents(
         standin.state.add_kv(BOOKMARKS, name, {"stream": "127.0.0.1:8302",
                                                "state": {"second": 1700000000}})
         standin.state.add_kv(METADATA, name, {"stream": "127.0.0.1:8302", "state": {}})
+        for part in (0, 1):   # the metadata cache's documents, one per part of a table
+            key = f"{name}:file_shas:{part}"
+            standin.state.collections[METADATA][key] = {
+                "_key": key, "input": name, "table": "file_shas", "part": part, "state": "{}"}
     code, answer, stderr = harness.run_rest_handler(
         splunk_python, app_dir, "TA_estreamer_rh_estreamer.py",
         {"action": "remove", "id": "fmc1"}, _env(standin, tmp_path))
@@ -89,6 +93,8 @@ def test_deleting_an_input_deletes_its_kv_documents(
     assert set(standin.state.inputs("estreamer")) == {"other"}
     assert standin.state.kv_state(BOOKMARKS, "fmc1") is None
     assert standin.state.kv_state(METADATA, "fmc1") is None
+    assert sorted(standin.state.kv_documents(METADATA)) == \
+        ["other", "other:file_shas:0", "other:file_shas:1"]
     # the other input keeps its bookmark
     assert standin.state.kv_state(BOOKMARKS, "other")["state"]["second"] == 1700000000
 

@@ -23,18 +23,16 @@ import time
 from collections import Counter
 from typing import Any, Callable
 
-from estreamer.client import START_MODE_BOOKMARK, Endpoint, StreamClient
+from estreamer.client import START_MODE_BOOKMARK, Endpoint, StreamClient, StreamStatus
 from estreamer.errors import ConfigurationError, EStreamerError
 from estreamer.formatters import get_formatter
 from estreamer_splunk import (
-    BOOKMARK_COLLECTION,
-    METADATA_COLLECTION,
     SETTINGS_CONF,
     SOURCETYPE_STATUS,
     account,
+    kvstore,
     logbridge,
 )
-from estreamer_splunk.kvstore import KVBookmarkStore, KVMetadataStore
 from estreamer_splunk.options import InputOptions, parse_input, stanza_name
 from estreamer_splunk.sink import EventWriterSink
 from estreamer_splunk.splunkd import Splunkd
@@ -76,6 +74,26 @@ def _log_level(splunkd: Splunkd) -> int:
     except (ConfManagerException, ConfStanzaNotExistException):
         return logging.INFO
     return logbridge.level_from_name(stanza.get("loglevel"))
+
+
+class KVWaitStatus:
+    """Shows a wait for the KV store in the input's status: state ``waiting`` and the
+    cause in ``last_error``; the state before it comes back when the KV store answers."""
+
+    def __init__(self, status: Callable[[], StreamStatus]) -> None:
+        self.status = status
+        self.before: str | None = None
+
+    def __call__(self, message: str | None) -> None:
+        status = self.status()
+        if message is not None:
+            if status.state != "waiting":
+                self.before = status.state
+            status.state = "waiting"
+            status.last_error = message
+        elif self.before is not None:
+            status.state = self.before
+            self.before = None
 
 
 class InputRun:
@@ -217,25 +235,17 @@ class InputRun:
             event_factory=self.event_factory, lock=self.lock,
             device_filter=options.device_filter, si_sourcetype=options.si_sourcetype,
             decorate=options.decorate)
-        bookmarks = KVBookmarkStore(splunkd.checkpointer(BOOKMARK_COLLECTION), self.name)
-        # "start" chooses where the first run begins; once a bookmark exists every run
-        # resumes from it (the core's genesis/now modes would ignore it)
-        stored = bookmarks.load(primary.address)
-        start = START_MODE_BOOKMARK if stored is not None and stored.second else options.start
-        client = StreamClient(
-            endpoints, key=primary.address, sink=sink, bookmarks=bookmarks,
-            metadata=KVMetadataStore(splunkd.checkpointer(METADATA_COLLECTION), self.name),
-            start=start, flags=options.flags, streams=options.streams,
-            selection=options.selection,
-            refresh_servers=lambda: self._reread_endpoints(splunkd, options))
+        # the status before the client exists (waiting for the KV store), then the client's
+        stopping = threading.Event()
+        status = {"now": StreamStatus(primary.address)}
 
         def follow_server() -> Any:
             # events carry the FMC actually streaming (the standby after an HA switch)
-            status = client.status.copy()
-            for endpoint in client.servers:
-                if status.server == endpoint.address:
+            copy = status["now"].copy()
+            for endpoint in (endpoints if client is None else client.servers):
+                if copy.server == endpoint.address:
                     current["host"] = endpoint.host
-            return status
+            return copy
 
         index = options.index or "default"
         reporter = StatusReporter(self.name, follow_server,
@@ -243,17 +253,37 @@ class InputRun:
                                   options.status_interval)
 
         def on_signal(signum: int, _frame: Any) -> None:
-            client.stop()  # only sets an event: safe in a signal handler
+            stopping.set()  # the client's stop event: safe in a signal handler
 
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM,
                                                                    signal.SIGINT)}
-        log.info("input %s: streaming %s (%d server%s) into index %s", self.name,
-                 primary.address, len(endpoints), "" if len(endpoints) == 1 else "s",
-                 options.index or "default")
+        bookmarks, metadata = kvstore.stores(splunkd, self.name, stop=stopping,
+                                             on_wait=KVWaitStatus(lambda: status["now"]))
+        client: StreamClient | None = None
         reporter.start()
         try:
+            # "start" chooses where the first run begins; once a bookmark exists every run
+            # resumes from it (the core's genesis/now modes would ignore it)
+            stored = bookmarks.load(primary.address)
+            start = START_MODE_BOOKMARK if stored is not None and stored.second \
+                else options.start
+            client = StreamClient(
+                endpoints, key=primary.address, sink=sink, bookmarks=bookmarks,
+                metadata=metadata, start=start, flags=options.flags, streams=options.streams,
+                selection=options.selection, stop_event=stopping,
+                refresh_servers=lambda: self._reread_endpoints(splunkd, options))
+            status["now"] = client.status
+            log.info("input %s: streaming %s (%d server%s) into index %s", self.name,
+                     primary.address, len(endpoints), "" if len(endpoints) == 1 else "s",
+                     options.index or "default")
             client.run()
         except EStreamerError as err:
+            if stopping.is_set() and client is None:
+                status["now"].state = "stopped"  # stopped before the KV store answered
+                log.info("input %s stopped while waiting for the KV store", self.name)
+                return
+            status["now"].state = "failed"
+            status["now"].last_error = str(err)
             log.error("input %s stopped: %s", self.name, err)
             raise
         finally:

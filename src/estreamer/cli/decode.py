@@ -95,9 +95,8 @@ def open_capture(path: str) -> IO[bytes]:
 
 def run(args: argparse.Namespace) -> int:
     formatter = get_formatter(args.format)
-    cache = MetadataCache()
-    if args.metadata_cache and args.metadata_cache.exists():
-        cache = MetadataCache.load(args.metadata_cache)
+    # before decoding: a directory that does not exist is reported now, not at the end
+    cache = MetadataCache.load(args.metadata_cache) if args.metadata_cache else MetadataCache()
     summary = DecodeSummary()
     out = sys.stdout
     status = 0
