@@ -110,12 +110,23 @@ def _family_object(record: Record, event_type: str) -> dict[str, Any]:
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
 
+def _pascal(text: str) -> str:
+    return "".join(w[0].upper() + w[1:] for w in _WORD.findall(text))
+
+
+def _other_event_types() -> dict[int, str]:
+    names = {rt: _pascal(layout.name) for rt, layout in catalogue.RECORDS.items()}
+    taken = [name for rt, name in names.items() if rt not in EVENT_TYPES]
+    # two catalogue names that read alike (280 and 282) keep apart by their type number
+    return {rt: f"{name}{rt}" if taken.count(name) > 1 else name for rt, name in names.items()}
+
+
+_OTHER_EVENT_TYPES = _other_event_types()
+
+
 def other_event_type(record_type: int) -> str:
     """``EventType`` of a record outside the ESCU families: its catalogue name in PascalCase."""
-    layout = catalogue.RECORDS.get(record_type)
-    if layout is None:
-        return f"Record{record_type}"
-    return "".join(w[0].upper() + w[1:] for w in _WORD.findall(layout.name))
+    return _OTHER_EVENT_TYPES.get(record_type) or f"Record{record_type}"
 
 
 def event_type(record_type: int) -> str:
