@@ -16,7 +16,8 @@ import pytest
 from estreamer import catalogue, samples
 from estreamer.decoder import decode_record
 from estreamer.encoder import encode_record
-from estreamer.formatters import get_formatter
+from estreamer.config import OUTPUT_FORMATS
+from estreamer.formatters import FORMATTERS, get_formatter
 from estreamer.formatters.sfw import event_type, format_sfw, sfw_object
 from estreamer.metadata import MetadataCache
 from estreamer.record import Record
@@ -89,8 +90,8 @@ EICAR_SHA = "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f"
 CERT_SHA1 = "2fcc05c514c4cda4260531f967407cd33974340c"
 
 
-@pytest.fixture(scope="module")
-def cache() -> MetadataCache:
+def sfw_metadata() -> MetadataCache:
+    """The sample metadata plus the names the ESCU examples use."""
     metadata = MetadataCache()
     extra = [
         (600, {"uuid": SSL_POLICY, "name": "Outbound TLS"}),
@@ -104,10 +105,17 @@ def cache() -> MetadataCache:
         (519, {"id": 7, "name": "File Size Is Too Small"}),
         (128, {"id": 1, "name": "Threat Detected"}),
         (129, {"id": 4, "name": "Retrospective"}),
+        (55, {"id": 3000, "name": "BITS"}),
+        (67, {"id": 20, "name": "trojan-activity", "description": "A Network Trojan was Detected"}),
     ]
     for record_type, fields in samples.metadata_records() + extra:
         metadata.update(decode_record(encode_record(record_type, fields)))
     return metadata
+
+
+@pytest.fixture(scope="module")
+def cache() -> MetadataCache:
+    return sfw_metadata()
 
 
 def decorated(cache: MetadataCache, record_type: int, fields: dict,
@@ -387,8 +395,9 @@ def test_every_record_type_has_a_distinct_event_type():
                               "FileMalwareEvent"}
 
 
-def test_the_format_has_a_name():
+def test_the_format_has_a_name_everywhere_a_format_is_chosen():
     assert get_formatter("sfw") is format_sfw
+    assert set(OUTPUT_FORMATS) == set(FORMATTERS)
 
 
 def test_a_sample_stream_gives_all_three_escu_families():

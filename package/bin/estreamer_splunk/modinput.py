@@ -23,6 +23,8 @@ from estreamer_splunk import (
     BOOKMARK_COLLECTION,
     METADATA_COLLECTION,
     SETTINGS_CONF,
+    SOURCETYPE_DATA,
+    SOURCETYPE_SFW,
     SOURCETYPE_STATUS,
     account,
     logbridge,
@@ -144,12 +146,16 @@ class InputRun:
         self.fmc_host = primary.host
         current: dict[str, str] = {"host": primary.host}
 
+        # Security Cloud JSON has a sourcetype of its own (the one ESCU reads), for
+        # every record: the SI sourcetype is a variant of the key=value records.
+        sfw = options.event_format == "sfw"
         sink = EventWriterSink(
             self.writer, get_formatter(options.event_format), stanza=self.stanza,
             source=self.source, host=lambda: current["host"], index=options.index,
             event_factory=self.event_factory, lock=self.lock,
-            device_filter=options.device_filter, si_sourcetype=options.si_sourcetype,
-            decorate=options.decorate)
+            device_filter=options.device_filter,
+            si_sourcetype=options.si_sourcetype and not sfw, decorate=options.decorate,
+            data_sourcetype=SOURCETYPE_SFW if sfw else SOURCETYPE_DATA)
         bookmarks = KVBookmarkStore(splunkd.checkpointer(BOOKMARK_COLLECTION), self.name)
         # "start" chooses where the first run begins; once a bookmark exists every run
         # resumes from it (the core's genesis/now modes would ignore it)

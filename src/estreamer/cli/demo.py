@@ -29,7 +29,7 @@ def register(sub: Any) -> None:
     p.add_argument("--events", type=int, default=2000, help="events to stream (default 2000)")
     p.add_argument("--rate", type=float, default=500.0,
                    help="simulator records per second (default 500)")
-    p.add_argument("--format", default="splunk", choices=("splunk", "json", "cef"))
+    p.add_argument("--format", default="splunk", choices=("splunk", "json", "cef", "sfw"))
     p.add_argument("--dir", type=Path, default=Path(".run/demo"),
                    help="working directory for certificates, state and logs")
     p.set_defaults(func=main)

@@ -144,6 +144,12 @@ def sfw_object(record: Record) -> dict[str, Any]:
     return out
 
 
+def emitted_field_names() -> frozenset[str]:
+    """Every key an event of the ESCU families can carry (``EventType`` included)."""
+    return frozenset({"EventType"} | {key for table in FAMILIES.values()
+                                       for key, _, _ in table})
+
+
 def format_sfw(record: Record) -> str:
     """One Security Cloud JSON object for ``record`` on one line (no trailing newline)."""
     name = EVENT_TYPES.get(record.record_type)
