@@ -10,13 +10,14 @@ eStreamer cannot supply left out (:data:`ABSENT`) and our additional keys added.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from estreamer import catalogue, samples
+from estreamer.config import OUTPUT_FORMATS
 from estreamer.decoder import decode_record
 from estreamer.encoder import encode_record
-from estreamer.config import OUTPUT_FORMATS
 from estreamer.formatters import FORMATTERS, get_formatter
 from estreamer.formatters.sfw import event_type, format_sfw, sfw_object
 from estreamer.metadata import MetadataCache
@@ -300,7 +301,7 @@ GOLDEN = [
                          ids=[str(g[0]) for g in GOLDEN])
 def test_golden_object_key_by_key(cache, record_type, fields, expected):
     got = parsed(decorated(cache, record_type, fields))
-    assert list(got)[0] == "EventType"
+    assert next(iter(got)) == "EventType"
     for key, value in expected.items():
         assert got.get(key) == value, key
     assert set(got) == set(expected), sorted(set(got) ^ set(expected))
@@ -410,3 +411,14 @@ def test_a_sample_stream_gives_all_three_escu_families():
         obj = json.loads(format_sfw(record))
         seen[obj["EventType"]] = seen.get(obj["EventType"], 0) + 1
     assert {"ConnectionEvent", "IntrusionEvent", "FileEvent", "FileMalwareEvent"} <= set(seen)
+
+
+def test_docs_map_every_escu_key_and_give_a_reason_for_each_absent_one():
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[1] / "docs" / "knowledge.md").read_text("utf-8")
+    reasons = text.split("### ESCU field → our source field", 1)[1]
+    for keys in ESCU_KEYS.values():
+        for key in keys:
+            assert f"| `{key}` |" in reasons, key
+    for key in sorted(set().union(*ABSENT.values())):
+        assert re.search(rf"^\| [^|]*`{key}`[^|]* \| [^|]+ \|$", reasons, re.M), key

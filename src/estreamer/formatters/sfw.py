@@ -77,7 +77,7 @@ _plans: dict[int, tuple[_Step, ...]] = {}
 def _plan(record_type: int) -> tuple[_Step, ...]:
     plan = _plans.get(record_type)
     if plan is None:
-        steps = []
+        steps: list[_Step] = []
         for key, source, form in FAMILIES[record_type]:
             kind, _, name = source.partition(":")
             convert = _FORMS[form] if form else None
