@@ -81,7 +81,7 @@ def test_every_record_type_formats() -> None:
 
 
 def test_registry() -> None:
-    assert set(FORMATTERS) == {"splunk", "json", "cef"}
+    assert set(FORMATTERS) == {"splunk", "json", "cef", "sfw"}
     assert get_formatter("cef") is format_cef
-    with pytest.raises(ConfigurationError, match="cef, json, splunk"):
+    with pytest.raises(ConfigurationError, match="cef, json, sfw, splunk"):
         get_formatter("xml")

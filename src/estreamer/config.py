@@ -79,6 +79,9 @@ RECORD_GROUPS: dict[str, frozenset[int]] = {
     "writeVPN": frozenset({170, 171}),
 }
 
+#: the formatters an outputter can name (formatters.FORMATTERS; a test keeps them equal)
+OUTPUT_FORMATS = ("splunk", "json", "cef", "sfw")
+
 
 @dataclass(frozen=True)
 class RecordSelection:
@@ -340,9 +343,9 @@ def parse(data: Any, *, config_dir: str = ".", path: str | None = None) -> Setti
         if not _bool(out, "enabled", where, True):
             continue
         adapter = out.get("adapter")
-        if adapter not in ("splunk", "json", "cef"):
-            raise ConfigurationError(f"{where}.adapter must be one of splunk, json, cef, "
-                                     f"not {adapter!r}")
+        if adapter not in OUTPUT_FORMATS:
+            raise ConfigurationError(f"{where}.adapter must be one of "
+                                     f"{', '.join(OUTPUT_FORMATS)}, not {adapter!r}")
         stream = _section(out.get("stream", {}), where + ".stream", ("uri", "options"))
         uri = _text(stream, "uri", where + ".stream")
         if uri is None:

@@ -48,6 +48,8 @@ INTERFACES = {"7a1b0000-0000-4000-8000-000000000001": "GigabitEthernet0/0",
 AC_POLICY = "0c0ffee0-0000-4000-8000-000000000001"
 IPS_POLICY = "1dc0ffee-0000-4000-8000-000000000001"
 NAP_POLICY = "2dc0ffee-0000-4000-8000-000000000001"
+SSL_POLICY = "5510c000-0000-4000-8000-000000000001"
+FILE_POLICY = "f11ec000-0000-4000-8000-000000000001"
 AC_RULES = {268434432: "Default Action", 268435461: "Allow-Web", 268435462: "Block-Telnet"}
 RULE_ACTIONS = {1: "Allow", 2: "Block", 4: "Trust"}
 APPLICATIONS = {676: "HTTP", 1122: "HTTPS", 617: "DNS", 1428: "SSH"}
@@ -62,6 +64,11 @@ CLASSIFICATIONS = {3: ("attempted-recon", "Attempted Information Leak"),
                    9: ("policy-violation", "Potential Corporate Privacy Violation")}
 PRIORITIES = {1: "high", 2: "medium", 3: "low"}
 FILE_TYPES = {2: "PDF", 23: "MSEXE", 105: "ZIP"}
+SSL_VERSIONS = {4: "TLSv1.3"}
+#: file storage (515) and static analysis (519) statuses
+FILE_STATUSES = {1: "File Size Is Too Small"}
+#: the name record 511 gives the SHA-256 of a malware file (the threat name)
+THREAT_NAME = "W32.Trojan.Sample"
 
 
 def _ip(rng: random.Random, inside: bool) -> str:
@@ -92,6 +99,10 @@ def metadata_records() -> list[tuple[int, dict[str, Any]]]:
     out += [(67, {"id": i, "name": n, "description": d}) for i, (n, d) in CLASSIFICATIONS.items()]
     out += [(4, {"id": i, "name": n}) for i, n in PRIORITIES.items()]
     out += [(510, {"id": i, "name": n}) for i, n in FILE_TYPES.items()]
+    out += [(600, {"uuid": SSL_POLICY, "name": "Outbound TLS"})]
+    out += [(604, {"id": i, "name": n}) for i, n in SSL_VERSIONS.items()]
+    out += [(530, {"uuid": FILE_POLICY, "name": "Malware and Files"})]
+    out += [(rt, {"id": i, "name": n}) for rt in (515, 519) for i, n in FILE_STATUSES.items()]
     return out
 
 
@@ -125,14 +136,25 @@ def _connection(rng: random.Random, ipv6_header: bool = True) -> dict[str, Any]:
         "userAgent": rng.choice(("", "Mozilla/5.0 (X11; Linux x86_64)", "curl/8.5.0")),
         "dnsQuery": rng.choice(("", "www.example.com")),
         "sslServerName": rng.choice(("", "www.example.com")),
-        "ingressVRFName": "", "egressVRFName": "",
+        "ingressVRFName": "Global", "egressVRFName": "Global",
+        "networkAnalysisPolicyRevision": NAP_POLICY, "sslPolicyId": SSL_POLICY,
     }
+    # Values derived from those drawn above, so that every seed keeps its stream:
+    # outbound flows leave through NAT, TLS flows carry the TLS and EVE fields.
+    out.update(natInitiatorIp="198.51.100.7", natInitiatorPort=out["initiatorPort"],
+               natResponderIp=out["responderIpAddress"], natResponderPort=out["responderPort"])
+    if out["responderPort"] == 443:
+        out.update(sslCertificateFingerprint=f"{out['initiatorPort']:040x}", sslVersion=4,
+                   sslCipherSuite=0x1301, sslFlowStatus=2, sslActualAction=1,
+                   sslExpectedAction=1, eveProcess="firefox browser",
+                   eveProcessConfidencePercentage=100, eveThreatConfidencePercentage=7,
+                   eveThreatConfidenceIndex=1)
     return out
 
 
 def _intrusion(rng: random.Random) -> dict[str, Any]:
     gid, sid = rng.choice(list(SIGNATURES))
-    return {
+    out = {
         "deviceId": rng.choice(list(DEVICES)), "ruleId": sid, "generatorId": gid,
         "ruleRevision": 3, "classificationId": rng.choice(list(CLASSIFICATIONS)),
         "priorityId": rng.choice(list(PRIORITIES)),
@@ -146,7 +168,11 @@ def _intrusion(rng: random.Random) -> dict[str, Any]:
         "applicationId": 676, "clientApplicationId": 2153, "userId": 0,
         "sourceCountry": 840, "destinationCountry": 0, "networkAnalysisPolicyUuid": NAP_POLICY,
         "httpHostname": "victim.example.com", "httpURI": "/cgi-bin/../../etc/passwd",
+        "webApplicationId": 929, "ingressVRFName": "Global", "egressVRFName": "Global",
     }
+    # not dropped: the intrusion policy runs in detection mode (blocked reason 2)
+    out["blockedReasonId"] = 0 if out["blocked"] else 2
+    return out
 
 
 def _file(rng: random.Random, malware: bool) -> dict[str, Any]:
@@ -159,7 +185,9 @@ def _file(rng: random.Random, malware: bool) -> dict[str, Any]:
         "fileSize": rng.randrange(1000, 10_000_000), "direction": 1, "applicationId": 676,
         "userId": rng.choice(list(USERS)), "uri": "http://files.example.com/dl",
         "sourcePort": 80, "destinationPort": rng.randrange(1024, 65535), "protocol": 6,
-        "accessControlPolicyUuid": AC_POLICY, "threatScore": 80 if malware else 0,
+        "accessControlPolicyUuid": FILE_POLICY, "threatScore": 80 if malware else 0,
+        "clientApplicationId": 2153, "webApplicationId": 1080, "fileStorageStatus": 1,
+        "fileAnalysisStatus": 1, "ingressVRF": "Global", "egressVRF": "Global",
     }
 
 
@@ -223,9 +251,17 @@ def generate_mix(n: int, *, seed: int = 0, start_time: int = 1_700_000_000,
     ids = [_Template(400, _intrusion(rng), versions[400], ("eventId", "eventSecond",
                                                            "eventMicrosecond"))
            for _ in range(8)]
-    files = [_Template(rt, _file(rng, rt == 502), versions[rt],
+    # every 502 and one 500 template carry malware (the FMC sends a file event with
+    # disposition Malware beside the malware event); record 511 names their hashes
+    file_fields = [(rt, _file(rng, rt == 502 or k == 0)) for rt in (500, 502) for k in range(4)]
+    files = [_Template(rt, fields, versions[rt],
                        ("fileEventTimestamp", "connectionInstance", "connectionCounter"))
-             for rt in (500, 502) for _ in range(4)]
+             for rt, fields in file_fields]
+    if with_metadata:
+        for _, fields in file_fields:
+            if fields["disposition"] == 3:
+                yield encode_record(511, {"shaHash": fields["shaHash"], "fileName": THREAT_NAME,
+                                          "disposition": 3}, archive_timestamp=0)
     frame = bytes.fromhex("005056c00008000c29aabbcc0800") + rng.randbytes(60)
     event_id = 0
     for i in range(n):

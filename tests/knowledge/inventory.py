@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from estreamer.client import StreamStatus
+from estreamer.formatters.sfw import emitted_field_names as sfw_field_names
 from estreamer.formatters.splunk import emitted_field_names
 from estreamer.monitor import Monitor
 
@@ -24,6 +25,8 @@ from .splunk_conf import PACKAGE, VIEWS, Conf, load_conf
 DATA, STATUS, LOG = "cisco:estreamer:data", "cisco:estreamer:status", "cisco:estreamer:log"
 #: security-intelligence connections (the input's SI option): the records of DATA
 SI = "cisco:estreamer:si"
+#: Security Cloud JSON (the input's event format option)
+SFW = "cisco:sfw:estreamer"
 TOKEN = re.compile(r"\$([A-Za-z_][\w.]*)\$")
 
 
@@ -85,6 +88,7 @@ def fields_by_sourcetype() -> dict[str, set[str]]:
         SI: set(emitted_field_names()) | props_created(props, transforms, SI),
         STATUS: status_fields() | props_created(props, transforms, STATUS),
         LOG: props_created(props, transforms, LOG),
+        SFW: set(sfw_field_names()) | props_created(props, transforms, SFW),
     }
 
 

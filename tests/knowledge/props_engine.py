@@ -12,6 +12,7 @@ yields null removes the field, as in Splunk.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -155,10 +156,30 @@ def _lookup(knowledge: Knowledge, spec: LookupSpec, event: dict[str, Any]) -> No
             return
 
 
+def _json_fields(value: Any, prefix: str = "") -> dict[str, str]:
+    """KV_MODE = json: every leaf as text, nested keys joined by ".", arrays as "{}"."""
+    out: dict[str, str] = {}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            for name, text in _json_fields(item, f"{prefix}{key}.").items():
+                out.setdefault(name, text)
+    elif isinstance(value, list):
+        for item in value:
+            for name, text in _json_fields(item, prefix[:-1] + "{}.").items():
+                out.setdefault(name, text)
+    elif value is not None:
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        out[prefix[:-1]] = text
+    return out
+
+
 def search_time(knowledge: Knowledge, sourcetype: str, raw: str,
                 extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """The fields a search sees for this event, incl. ``eventtype`` and ``tag`` lists."""
     event: dict[str, Any] = {"_raw": raw, "sourcetype": sourcetype, **(extra or {})}
+    if knowledge.props[sourcetype].get("KV_MODE") == "json":
+        for key, value in _json_fields(json.loads(raw)).items():
+            event.setdefault(key, value)
     for _, names in knowledge.classes(sourcetype, "REPORT"):
         for name in names.split(","):
             for key, value in _report(knowledge.transforms[name.strip()], raw).items():

@@ -164,10 +164,33 @@ class SearchTerms:
             return node
         if token in (")", "OR", "AND"):
             raise SplError(f"misplaced {token!r} in {self.text!r}")
+        if self._peek() == "IN" and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.:]*", token):
+            return self._in(token)
         m = _COMPARISON.match(token)
         if m:
             return ("cmp", m.group(1), m.group(2), _value(m.group(3)))
         return ("word", _value(token))
+
+    def _in(self, name: str) -> tuple:
+        """``field IN (a, "b c", ...)``: field=a OR field="b c" OR ..."""
+        self.i += 1
+        if self._peek() != "(":
+            raise SplError(f"IN without '(' in {self.text!r}")
+        self.i += 1
+        values: list[str] = []
+        while self._peek() not in (None, ")"):
+            token = self.tokens[self.i].strip(",")
+            self.i += 1
+            if token:
+                values.extend(_value(v.strip()) for v in
+                              re.findall(r'"(?:[^"\\]|\\.)*"|[^,]+', token))
+        if self._peek() != ")" or not values:
+            raise SplError(f"bad IN list in {self.text!r}")
+        self.i += 1
+        node: tuple = ("cmp", name, "=", values[0])
+        for value in values[1:]:
+            node = ("or", node, ("cmp", name, "=", value))
+        return node
 
     def _collect(self, node: tuple) -> None:
         if node[0] == "cmp":

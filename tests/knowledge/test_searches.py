@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from . import inventory
-from .inventory import DATA, LOG, SI, STATUS
+from .inventory import DATA, LOG, SFW, SI, STATUS
 from .splunk_conf import load_conf
 from .splunk_search import DEFAULT_FIELDS, SearchTerms, SplError, check_spl, expand_macros
 
@@ -17,7 +17,7 @@ SEARCHES = inventory.view_searches() + inventory.conf_searches()
 
 def _sourcetype(text: str, records_with_si: bool = True) -> str:
     expanded = expand_macros(text, MACROS)
-    found = [st for st in (DATA, STATUS, LOG) if st in expanded]
+    found = [st for st in (DATA, STATUS, LOG, SFW) if st in expanded]
     assert len(found) == 1, f"a search should read exactly one sourcetype: {text!r}"
     if found[0] == DATA and records_with_si:
         # security-intelligence connections may have their own sourcetype (input option)

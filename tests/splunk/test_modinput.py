@@ -272,6 +272,31 @@ def test_device_filter_and_json_format(splunk_python: str, app_dir: Path, splunk
                                   if e.sourcetype == "cisco:estreamer:status"][-1].data
 
 
+def test_security_cloud_format_has_its_own_sourcetype(
+        splunk_python: str, app_dir: Path, splunkd: StandIn, env: dict[str, str], simulator,
+        fmc_certs) -> None:
+    """event_format=sfw: every record as Security Cloud JSON, sourcetype cisco:sfw:estreamer."""
+    sim = simulator(records=60)
+    add_account(splunkd, "fmc1", "127.0.0.1", sim.port, fmc_certs.client_pkcs12.read_bytes())
+    params = {**PARAMS, "event_format": "sfw", "si_sourcetype": "1"}
+    total = expected_count(sim, INDEXED_TYPES)
+    run = harness.StreamRun(splunk_python, app_dir,
+                            harness.input_xml("fmc1", params, splunkd.uri, splunkd.session_key),
+                            env)
+    sfw = lambda r: [e for e in r.events() if e.sourcetype == "cisco:sfw:estreamer"]  # noqa: E731
+    assert run.wait_for(lambda r: len(sfw(r)) >= total, 20), run.stderr
+    assert run.stop() == 0, run.stderr
+    events = sfw(run)
+    assert len(events) == total and not data_events(run.events())
+    kinds = Counter(json.loads(e.data)["EventType"] for e in events)
+    assert {"ConnectionEvent", "IntrusionEvent"} <= set(kinds)
+    for event in events:
+        obj = json.loads(event.data)
+        second = obj.get("EventSecond") or obj.get("eventSecond")
+        if second:
+            assert event.time.startswith(f"{second}.")
+
+
 def test_secondary_account_takes_over_when_the_primary_is_down(
         splunk_python: str, app_dir: Path, splunkd: StandIn, env: dict[str, str], simulator,
         fmc_certs) -> None:

@@ -20,5 +20,7 @@ METADATA_COLLECTION = "TA_estreamer_metadata"
 
 SOURCETYPE_DATA = "cisco:estreamer:data"
 SOURCETYPE_SI = "cisco:estreamer:si"
+#: the Security Cloud JSON format (event_format "sfw"), the sourcetype ESCU reads
+SOURCETYPE_SFW = "cisco:sfw:estreamer"
 SOURCETYPE_LOG = "cisco:estreamer:log"
 SOURCETYPE_STATUS = "cisco:estreamer:status"

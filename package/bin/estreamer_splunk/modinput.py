@@ -28,6 +28,8 @@ from estreamer.errors import ConfigurationError, EStreamerError
 from estreamer.formatters import get_formatter
 from estreamer_splunk import (
     SETTINGS_CONF,
+    SOURCETYPE_DATA,
+    SOURCETYPE_SFW,
     SOURCETYPE_STATUS,
     account,
     kvstore,
@@ -229,12 +231,16 @@ class InputRun:
         self.fmc_host = primary.host
         current: dict[str, str] = {"host": primary.host}
 
+        # Security Cloud JSON has a sourcetype of its own (the one ESCU reads), for
+        # every record: the SI sourcetype is a variant of the key=value records.
+        sfw = options.event_format == "sfw"
         sink = EventWriterSink(
             self.writer, get_formatter(options.event_format), stanza=self.stanza,
             source=self.source, host=lambda: current["host"], index=options.index,
             event_factory=self.event_factory, lock=self.lock,
-            device_filter=options.device_filter, si_sourcetype=options.si_sourcetype,
-            decorate=options.decorate)
+            device_filter=options.device_filter,
+            si_sourcetype=options.si_sourcetype and not sfw, decorate=options.decorate,
+            data_sourcetype=SOURCETYPE_SFW if sfw else SOURCETYPE_DATA)
         # the status before the client exists (waiting for the KV store), then the client's
         stopping = threading.Event()
         status = {"now": StreamStatus(primary.address)}

@@ -49,7 +49,7 @@ START_MODES = {"bookmark": START_MODE_BOOKMARK, "now": START_MODE_NOW,
                "genesis": START_MODE_GENESIS}
 FMC_PROFILES = {"7": "default", "6": "legacy"}
 FILTER_MODES = ("none", "include", "exclude")
-FORMATS = ("splunk", "json")
+FORMATS = ("splunk", "json", "sfw")
 
 
 @dataclass(frozen=True)

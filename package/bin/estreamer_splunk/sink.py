@@ -83,7 +83,7 @@ class EventWriterSink:
                  source: str, host: Callable[[], str] | str, index: str | None,
                  event_factory: Callable[..., Any], lock: threading.Lock,
                  device_filter: DeviceFilter = NO_FILTER, si_sourcetype: bool = False,
-                 decorate: bool = True) -> None:
+                 decorate: bool = True, data_sourcetype: str = SOURCETYPE_DATA) -> None:
         self.writer = writer
         self.formatter = formatter
         self.stanza = stanza
@@ -95,6 +95,7 @@ class EventWriterSink:
         self.device_filter = device_filter
         self.si_sourcetype = si_sourcetype
         self.decorate = decorate
+        self.data_sourcetype = data_sourcetype
         self.written = 0
         self.filtered = 0
         #: events written per sourcetype (UCC's monitoring dashboard counts them)
@@ -112,7 +113,7 @@ class EventWriterSink:
                 self.filtered += 1
                 continue
             sourcetype = SOURCETYPE_SI if self.si_sourcetype and \
-                is_security_intelligence(record) else SOURCETYPE_DATA
+                is_security_intelligence(record) else self.data_sourcetype
             sourcetypes[sourcetype] += 1
             if not self.decorate:
                 record.computed.clear()

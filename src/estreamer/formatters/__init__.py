@@ -11,6 +11,7 @@ from typing import Callable
 from estreamer.errors import ConfigurationError
 from estreamer.formatters.cef import format_cef
 from estreamer.formatters.json import format_json
+from estreamer.formatters.sfw import format_sfw
 from estreamer.formatters.splunk import format_splunk
 from estreamer.record import Record
 
@@ -20,6 +21,7 @@ FORMATTERS: dict[str, Formatter] = {
     "splunk": format_splunk,
     "json": format_json,
     "cef": format_cef,
+    "sfw": format_sfw,
 }
 
 
@@ -33,5 +35,5 @@ def get_formatter(name: str) -> Formatter:
             f"unknown output format {name!r}: allowed values are {allowed}") from err
 
 
-__all__ = ["FORMATTERS", "Formatter", "format_cef", "format_json", "format_splunk",
-           "get_formatter"]
+__all__ = ["FORMATTERS", "Formatter", "format_cef", "format_json", "format_sfw",
+           "format_splunk", "get_formatter"]

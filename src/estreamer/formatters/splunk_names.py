@@ -248,6 +248,7 @@ COMPUTED_NAMES: dict[str, str] = {
     "sslCipherSuiteName": "ssl_cipher_suite", "sslVersionName": "ssl_version",
     "sslServerCertificateStatusName": "ssl_server_cert_status",
     "sslActualActionName": "ssl_actual_action", "sslExpectedActionName": "ssl_expected_action",
+    "sslPolicyName": "ssl_policy",
     "sslFlowStatusName": "ssl_flow_status", "sslUrlCategoryName": "ssl_url_category",
     "sslFlowFlagNames": "ssl_flow_flag", "sslFlowMessageNames": "ssl_flow_message",
     "securityGroupName": "security_group", "ruleMessage": "msg", "renderedSignatureId": "sid",
