@@ -21,6 +21,7 @@ import re
 from typing import Any, Callable
 
 from estreamer import catalogue
+from estreamer.formatters.countries import CONTINENTS, COUNTRIES
 from estreamer.formatters.json import format_json
 from estreamer.formatters.sfw_names import EVENT_TYPES, FAMILIES, INLINE_RESULTS
 from estreamer.record import Record
@@ -55,11 +56,35 @@ def _signature_id(record: Record) -> Any:
     return rendered if rendered is not None else record.get("ruleId")
 
 
+def _country(name: str, part: int) -> Callable[[Record], Any]:
+    def read(record: Record) -> Any:
+        # The numeric ISO 3166-1 code of the record; 0 and unknown codes give nothing.
+        found = COUNTRIES.get(record.get(name))
+        return None if found is None else found[part]
+    return read
+
+
+def _continent(name: str) -> Callable[[Record], Any]:
+    code = _country(name, 1)
+
+    def read(record: Record) -> Any:
+        found = code(record)
+        return None if found is None else CONTINENTS[found]
+    return read
+
+
 _DERIVED: dict[str, Callable[[Record], Any]] = {
     "duration": _duration,
     "icmpType": _icmp("sourcePortOrIcmpType"),
     "icmpCode": _icmp("destinationPortOrIcmpType"),
     "signatureId": _signature_id,
+    # "<field>Code", "<field>ContinentCode", "<field>Continent" of each country field
+    **{derived: read
+       for field in ("initiatorCountry", "responderCountry", "sourceCountry",
+                     "destinationCountry")
+       for derived, read in ((field + "Code", _country(field, 0)),
+                             (field + "ContinentCode", _country(field, 1)),
+                             (field + "Continent", _continent(field)))},
 }
 
 _FORMS: dict[str, Callable[[Any], Any]] = {
