@@ -215,6 +215,7 @@ INTRUSION_EXPECTED = {
     "IngressZoneUUID": ZONE_OUT, "EgressZoneUUID": ZONE_IN, "IngressVRF": "Global",
     "EgressVRF": "Global", "PriorityID": 1, "Priority": "high", "GeneratorID": 1,
     "SignatureID": 11192, "SignatureRevision": 20, "Impact": 5, "ImpactFlags": 0,
+    "ImpactDescription": "Gray (unknown)", "ClassificationName": "policy-violation",
     "IntrusionRuleMessage": "FILE-EXECUTABLE download of executable content",
     "Classification": "Potential Corporate Privacy Violation", "ClassificationID": 9,
     "Application": "HTTP", "ApplicationID": 676, "ClientApplication": "Firefox",

@@ -24,6 +24,8 @@ from estreamer import catalogue
 from estreamer.formatters.countries import CONTINENTS, COUNTRIES
 from estreamer.formatters.json import format_json
 from estreamer.formatters.sfw_names import EVENT_TYPES, FAMILIES, INLINE_RESULTS
+from estreamer.formatters.splunk_names import layout_paths
+from estreamer.metadata import decorated_names
 from estreamer.record import Record
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
@@ -170,9 +172,18 @@ def sfw_object(record: Record) -> dict[str, Any]:
 
 
 def emitted_field_names() -> frozenset[str]:
-    """Every key an event of the ESCU families can carry (``EventType`` included)."""
-    return frozenset({"EventType"} | {key for table in FAMILIES.values()
-                                       for key, _, _ in table})
+    """Every field Splunk's JSON reading can find in this format: the keys of the ESCU
+    families (``EventType`` included) and, for the other records, the json format's
+    keys (nested blocks as ``block.field``; lists left out, Splunk names their items
+    ``list{}.field``)."""
+    names = {"EventType", "recordType", "recordTypeDescription", "recordTypeCategory",
+             "archiveTimestamp", "blockType"}
+    names.update(key for table in FAMILIES.values() for key, _, _ in table)
+    for record_type in catalogue.RECORDS:
+        if record_type not in EVENT_TYPES:
+            names.update(path for path, is_list in layout_paths(record_type) if not is_list)
+            names.update(decorated_names(record_type))
+    return frozenset(names)
 
 
 def format_sfw(record: Record) -> str:

@@ -176,9 +176,12 @@ INTRUSION: tuple[Entry, ...] = (
     ("SignatureRevision", "f:ruleRevision", ""),
     ("Impact", "f:impact", ""),
     ("ImpactFlags", "f:impactFlags", ""),
+    # the impact level of the flags as eNcore's impact_desc (ESCU lists impact_desc)
+    ("ImpactDescription", "c:impactLevelName", ""),
     ("IntrusionRuleMessage", "c:ruleMessage", ""),
     ("Classification", "c:classificationDescription", ""),
     ("ClassificationID", "f:classificationId", ""),
+    ("ClassificationName", "c:classificationName", ""),
     *_APPS,
     ("IntrusionPolicy", "c:intrusionPolicyName", ""),
     ("IntrusionPolicyUUID", "f:policyUuid", ""),
