@@ -314,3 +314,14 @@ def test_event_types_and_tags_are_the_same_on_either_format(both_formats):
         ours = [e for e in sfw["eventtype"] if not e.startswith("estreamer_sfw_")]
         assert ours == data["eventtype"], record_type
         assert set(sfw["tag"]) == set(data["tag"]), record_type
+
+
+def test_every_alias_target_has_one_source(knowledge):
+    # Splunk 7.2.4+ clears an alias target whose source an event lacks, so a second
+    # alias to the same name (or an EVAL of it) would depend on the order Splunk
+    # applies them; names with a source per format are EVAL coalesce instead.
+    targets = [spec.split()[i + 2] for _, spec in knowledge.classes(SFW, "FIELDALIAS")
+               for i in range(0, len(spec.split()), 3)]
+    evals = {name for name, _ in knowledge.classes(SFW, "EVAL")}
+    assert len(targets) == len(set(targets))
+    assert not set(targets) & evals
