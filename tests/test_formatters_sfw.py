@@ -19,6 +19,7 @@ from estreamer.config import OUTPUT_FORMATS
 from estreamer.decoder import decode_record
 from estreamer.encoder import encode_record
 from estreamer.formatters import FORMATTERS, get_formatter
+from estreamer.formatters.countries import CONTINENTS, COUNTRIES
 from estreamer.formatters.sfw import event_type, format_sfw, sfw_object
 from estreamer.metadata import MetadataCache
 from estreamer.record import Record
@@ -76,9 +77,8 @@ ABSENT: dict[str, frozenset[str]] = {
         "DeviceUUID", "DeviceIP", "DeviceSerialNumber", "Hostname", "SnortRuleGroups",
         "MitreAttackGroups", "ApplicationProductivityIndex", "ApplicationRiskIndex",
         "ClientApplicationProductivityIndex", "ClientApplicationRiskIndex",
-        "WebApplicationProductivityIndex", "WebApplicationHTTP", "InitiatorContinent",
-        "InitiatorContinentCode", "InitiatorCountryCode", "IntrusionPolicyRevUUID", "RealmID",
-        "RealmName"}),
+        "WebApplicationProductivityIndex", "WebApplicationHTTP", "IntrusionPolicyRevUUID",
+        "RealmID", "RealmName"}),
     "FileEvent": frozenset({"DeviceUUID", "DeviceIP", "DeviceSerialNumber"}),
 }
 
@@ -172,7 +172,9 @@ CONNECTION_EXPECTED = {
     "WebApplicationID": 929, "User": "alice", "UserID": 1001,
     "ClientApplicationVersion": "128.0", "InitiatorPackets": 3, "ResponderPackets": 1,
     "InitiatorBytes": 840, "ResponderBytes": 66, "InitiatorCountry": "unknown",
-    "ResponderCountry": "united states", "NAP_Policy": "Default NAP",
+    "ResponderCountry": "united states", "ResponderCountryCode": "usa",
+    "ResponderContinent": "North America", "ResponderContinentCode": "na",
+    "NAP_Policy": "Default NAP",
     "NAP_PolicyUUID": NAP_POLICY, "SSL_Policy": "Outbound TLS", "SSL_PolicyUUID": SSL_POLICY,
     "SSL_FlowStatus": "Success", "SSL_CipherSuite": "TLS_AES_128_GCM_SHA256",
     "SSL_CertFingerprint": CERT_SHA1, "SSL_Version": "TLSv1.3",
@@ -213,6 +215,7 @@ INTRUSION_EXPECTED = {
     "IngressZoneUUID": ZONE_OUT, "EgressZoneUUID": ZONE_IN, "IngressVRF": "Global",
     "EgressVRF": "Global", "PriorityID": 1, "Priority": "high", "GeneratorID": 1,
     "SignatureID": 11192, "SignatureRevision": 20, "Impact": 5, "ImpactFlags": 0,
+    "ImpactDescription": "Gray (unknown)", "ClassificationName": "policy-violation",
     "IntrusionRuleMessage": "FILE-EXECUTABLE download of executable content",
     "Classification": "Potential Corporate Privacy Violation", "ClassificationID": 9,
     "Application": "HTTP", "ApplicationID": 676, "ClientApplication": "Firefox",
@@ -224,7 +227,8 @@ INTRUSION_EXPECTED = {
     "InlineResult": "Would block", "InlineResultID": 5,
     "InlineResultReason": 'Intrusion Policy in "Detection" Inspection Mode',
     "InlineResultReasonID": 2, "InitiatorCountry": "united states", "InitiatorCountryID": 840,
-    "ResponderCountry": "unknown", "ResponderCountryID": 0,
+    "InitiatorCountryCode": "usa", "InitiatorContinent": "North America",
+    "InitiatorContinentCode": "na", "ResponderCountry": "unknown", "ResponderCountryID": 0,
     "HTTP_Hostname": "au.download.windowsupdate.com", "HTTP_URI": "/d/msdownload/am_delta.exe",
     "HTTP_Response": 0, "SnortVersionID": 3, "SSL_ActualAction": "Unknown",
     "SSL_ActualActionID": 0, "SSL_FlowStatus": "Unknown", "SSL_FlowStatusID": 0,
@@ -274,7 +278,7 @@ MALWARE = {
 }
 
 MALWARE_EXPECTED = {
-    "EventType": "FileMalwareEvent", "EventSecond": 1741203000, "FirstPacketSecond": 1741199881,
+    "EventType": "MalwareEvent", "EventSecond": 1741203000, "FirstPacketSecond": 1741199881,
     "Device": "fw-edge-01", "SensorID": 1, "InstanceID": 1, "ConnectionID": 10092,
     "InitiatorIP": "172.16.3.158", "ResponderIP": "85.215.35.144", "InitiatorPort": 55988,
     "ResponderPort": 80, "Protocol": "tcp", "ProtocolID": 6, "FileDirection": "Download",
@@ -282,7 +286,9 @@ MALWARE_EXPECTED = {
     "FileName": "csm-eicar.gif", "FileSize": 68, "Application": "HTTP", "ApplicationID": 676,
     "ClientApplication": "curl", "ClientApplicationID": 2153, "WebApplicationID": 0,
     "UserID": 0, "FilePolicy": "Test", "FilePolicyUUID": FILE_POLICY, "URI": "/csm-eicar.gif",
-    "InitiatorCountry": "unknown", "ResponderCountry": "germany", "ArchiveDepth": 0,
+    "InitiatorCountry": "unknown", "ResponderCountry": "germany",
+    "ResponderCountryCode": "deu", "ResponderContinent": "Europe",
+    "ResponderContinentCode": "eu", "ArchiveDepth": 0,
     "SSL_ActualAction": "Unknown", "SSL_FlowStatus": "Unknown", "HTTP_Response": 0,
     "FileSHA256": EICAR_SHA, "ThreatName": "W32.EICAR.Test", "RetroDisposition": "Malware",
     "FileType": "EICAR", "FileTypeID": 273, "MalwareEventType": "Threat Detected",
@@ -389,11 +395,7 @@ def test_other_records_keep_every_field_under_an_event_type_of_their_own(cache):
 
 def test_every_record_type_has_a_distinct_event_type():
     names = {rt: event_type(rt) for rt in catalogue.RECORDS}
-    families = {71, 400, 500, 502, 125}
-    others = [name for rt, name in names.items() if rt not in families]
-    assert len(set(others)) == len(others)
-    assert not set(others) & {"ConnectionEvent", "IntrusionEvent", "FileEvent",
-                              "FileMalwareEvent"}
+    assert len(set(names.values())) == len(names)
 
 
 def test_the_format_has_a_name_everywhere_a_format_is_chosen():
@@ -422,3 +424,24 @@ def test_docs_map_every_escu_key_and_give_a_reason_for_each_absent_one():
             assert f"| `{key}` |" in reasons, key
     for key in sorted(set().union(*ABSENT.values())):
         assert re.search(rf"^\| [^|]*`{key}`[^|]* \| [^|]+ \|$", reasons, re.M), key
+
+
+@pytest.mark.parametrize(("number", "alpha3", "continent"), [
+    (840, "usa", "North America"), (124, "can", "North America"),
+    (484, "mex", "North America"), (388, "jam", "North America"), (76, "bra", "South America"),
+    (276, "deu", "Europe"), (643, "rus", "Europe"), (792, "tur", "Asia"), (392, "jpn", "Asia"),
+    (36, "aus", "Oceania"), (710, "zaf", "Africa"), (10, "ata", "Antarctica")])
+def test_country_code_and_continent_from_the_numeric_country(cache, number, alpha3, continent):
+    got = parsed(decorated(cache, 400, {**INTRUSION, "destinationCountry": number}))
+    assert (got["ResponderCountryID"], got["ResponderCountryCode"],
+            got["ResponderContinent"]) == (number, alpha3, continent)
+    assert got["ResponderContinentCode"] == {v: k for k, v in CONTINENTS.items()}[continent]
+
+
+def test_the_country_table_has_every_iso_country_once_and_unknown_codes_give_nothing(cache):
+    assert len(COUNTRIES) == 249
+    assert len({alpha3 for alpha3, _ in COUNTRIES.values()}) == 249
+    assert {continent for _, continent in COUNTRIES.values()} == set(CONTINENTS)
+    for number in (0, 999, 65535):     # unknown, private and not ISO: no code, no continent
+        got = parsed(decorated(cache, 71, {**CONNECTION, "responderCountry": number}))
+        assert not {"ResponderCountryCode", "ResponderContinent"} & set(got)

@@ -21,8 +21,11 @@ import re
 from typing import Any, Callable
 
 from estreamer import catalogue
+from estreamer.formatters.countries import CONTINENTS, COUNTRIES
 from estreamer.formatters.json import format_json
 from estreamer.formatters.sfw_names import EVENT_TYPES, FAMILIES, INLINE_RESULTS
+from estreamer.formatters.splunk_names import layout_paths
+from estreamer.metadata import decorated_names
 from estreamer.record import Record
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
@@ -55,11 +58,35 @@ def _signature_id(record: Record) -> Any:
     return rendered if rendered is not None else record.get("ruleId")
 
 
+def _country(name: str, part: int) -> Callable[[Record], Any]:
+    def read(record: Record) -> Any:
+        # The numeric ISO 3166-1 code of the record; 0 and unknown codes give nothing.
+        found = COUNTRIES.get(record.get(name))
+        return None if found is None else found[part]
+    return read
+
+
+def _continent(name: str) -> Callable[[Record], Any]:
+    code = _country(name, 1)
+
+    def read(record: Record) -> Any:
+        found = code(record)
+        return None if found is None else CONTINENTS[found]
+    return read
+
+
 _DERIVED: dict[str, Callable[[Record], Any]] = {
     "duration": _duration,
     "icmpType": _icmp("sourcePortOrIcmpType"),
     "icmpCode": _icmp("destinationPortOrIcmpType"),
     "signatureId": _signature_id,
+    # "<field>Code", "<field>ContinentCode", "<field>Continent" of each country field
+    **{derived: read
+       for field in ("initiatorCountry", "responderCountry", "sourceCountry",
+                     "destinationCountry")
+       for derived, read in ((field + "Code", _country(field, 0)),
+                             (field + "ContinentCode", _country(field, 1)),
+                             (field + "Continent", _continent(field)))},
 }
 
 _FORMS: dict[str, Callable[[Any], Any]] = {
@@ -145,9 +172,18 @@ def sfw_object(record: Record) -> dict[str, Any]:
 
 
 def emitted_field_names() -> frozenset[str]:
-    """Every key an event of the ESCU families can carry (``EventType`` included)."""
-    return frozenset({"EventType"} | {key for table in FAMILIES.values()
-                                       for key, _, _ in table})
+    """Every field Splunk's JSON reading can find in this format: the keys of the ESCU
+    families (``EventType`` included) and, for the other records, the json format's
+    keys (nested blocks as ``block.field``; lists left out, Splunk names their items
+    ``list{}.field``)."""
+    names = {"EventType", "recordType", "recordTypeDescription", "recordTypeCategory",
+             "archiveTimestamp", "blockType"}
+    names.update(key for table in FAMILIES.values() for key, _, _ in table)
+    for record_type in catalogue.RECORDS:
+        if record_type not in EVENT_TYPES:
+            names.update(path for path, is_list in layout_paths(record_type) if not is_list)
+            names.update(decorated_names(record_type))
+    return frozenset(names)
 
 
 def format_sfw(record: Record) -> str:

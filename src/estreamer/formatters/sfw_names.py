@@ -26,16 +26,18 @@ from __future__ import annotations
 
 from estreamer import constants as C
 
-#: ``EventType`` of the families ESCU reads. Records 502 (file malware) and 125
-#: (malware, incl. retrospective) share one name: ESCU documents none for them, and
-#: keeping them out of ``FileEvent`` keeps ESCU's file detections from counting a
-#: malware file twice (the FMC sends the file event too).
+#: ``EventType`` of the families ESCU reads. ESCU documents none for records 502
+#: (file malware) and 125 (malware, incl. retrospective and endpoint): keeping them
+#: out of ``FileEvent`` keeps ESCU's file detections from counting a malware file
+#: twice (the FMC sends the file event too), and a name each lets a search tell
+#: them apart as ``rec_type`` does (the add-on's dashboards count 502 as a file
+#: event, 125 not).
 EVENT_TYPES: dict[int, str] = {
     71: "ConnectionEvent",
     400: "IntrusionEvent",
     500: "FileEvent",
     502: "FileMalwareEvent",
-    125: "FileMalwareEvent",
+    125: "MalwareEvent",
 }
 
 #: Intrusion ``blocked`` -> the "Inline Result" word. The eNcore words of
@@ -97,7 +99,13 @@ CONNECTION: tuple[Entry, ...] = (
     ("InitiatorBytes", "f:initiatorTransmittedBytes", ""),
     ("ResponderBytes", "f:responderTransmittedBytes", ""),
     ("InitiatorCountry", "c:initiatorCountryName", ""),
+    ("InitiatorCountryCode", "d:initiatorCountryCode", ""),
+    ("InitiatorContinent", "d:initiatorCountryContinent", ""),
+    ("InitiatorContinentCode", "d:initiatorCountryContinentCode", ""),
     ("ResponderCountry", "c:responderCountryName", ""),
+    ("ResponderCountryCode", "d:responderCountryCode", ""),
+    ("ResponderContinent", "d:responderCountryContinent", ""),
+    ("ResponderContinentCode", "d:responderCountryContinentCode", ""),
     ("NAP_Policy", "c:networkAnalysisPolicyName", ""),
     ("NAP_PolicyUUID", "f:networkAnalysisPolicyRevision", ""),
     ("SSL_Policy", "c:sslPolicyName", ""),
@@ -168,9 +176,12 @@ INTRUSION: tuple[Entry, ...] = (
     ("SignatureRevision", "f:ruleRevision", ""),
     ("Impact", "f:impact", ""),
     ("ImpactFlags", "f:impactFlags", ""),
+    # the impact level of the flags as eNcore's impact_desc (ESCU lists impact_desc)
+    ("ImpactDescription", "c:impactLevelName", ""),
     ("IntrusionRuleMessage", "c:ruleMessage", ""),
     ("Classification", "c:classificationDescription", ""),
     ("ClassificationID", "f:classificationId", ""),
+    ("ClassificationName", "c:classificationName", ""),
     *_APPS,
     ("IntrusionPolicy", "c:intrusionPolicyName", ""),
     ("IntrusionPolicyUUID", "f:policyUuid", ""),
@@ -186,8 +197,14 @@ INTRUSION: tuple[Entry, ...] = (
     ("InlineResultReasonID", "f:blockedReasonId", ""),
     ("InitiatorCountry", "c:sourceCountryName", ""),
     ("InitiatorCountryID", "f:sourceCountry", ""),
+    ("InitiatorCountryCode", "d:sourceCountryCode", ""),
+    ("InitiatorContinent", "d:sourceCountryContinent", ""),
+    ("InitiatorContinentCode", "d:sourceCountryContinentCode", ""),
     ("ResponderCountry", "c:destinationCountryName", ""),
     ("ResponderCountryID", "f:destinationCountry", ""),
+    ("ResponderCountryCode", "d:destinationCountryCode", ""),
+    ("ResponderContinent", "d:destinationCountryContinent", ""),
+    ("ResponderContinentCode", "d:destinationCountryContinentCode", ""),
     ("HTTP_Hostname", "f:httpHostname", ""),
     ("HTTP_URI", "f:httpURI", ""),
     ("HTTP_Response", "f:httpResponse", ""),
@@ -223,7 +240,13 @@ _FILE_COMMON: tuple[Entry, ...] = (
     ("FilePolicyUUID", "f:accessControlPolicyUuid", ""),
     ("URI", "f:uri", ""),
     ("InitiatorCountry", "c:sourceCountryName", ""),
+    ("InitiatorCountryCode", "d:sourceCountryCode", ""),
+    ("InitiatorContinent", "d:sourceCountryContinent", ""),
+    ("InitiatorContinentCode", "d:sourceCountryContinentCode", ""),
     ("ResponderCountry", "c:destinationCountryName", ""),
+    ("ResponderCountryCode", "d:destinationCountryCode", ""),
+    ("ResponderContinent", "d:destinationCountryContinent", ""),
+    ("ResponderContinentCode", "d:destinationCountryContinentCode", ""),
     ("ArchiveSHA256", "f:archiveSha", ""),
     ("ArchiveName", "f:archiveName", ""),
     ("ArchiveDepth", "f:archiveDepth", ""),
