@@ -17,9 +17,9 @@ import sys
 import time
 from collections import Counter
 
-from estreamer.decoder import decode_record
-from estreamer.formatters import get_formatter
-from estreamer.metadata import MetadataCache
+from estreamer.records.decoder import decode_record
+from estreamer.records.formatters import get_formatter
+from estreamer.records.metadata import MetadataCache
 from estreamer.samples import generate_mix
 
 ENCORE_RATE = 7_400

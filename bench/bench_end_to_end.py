@@ -27,8 +27,8 @@ from estreamer import tls
 from estreamer.bookmark import FileBookmarkStore
 from estreamer.certs import make_fmc_certs
 from estreamer.client import Endpoint, FileMetadataStore, StreamClient
-from estreamer.formatters import get_formatter
 from estreamer.outputs import OutputSink, Outputter, RotatingFileStream
+from estreamer.records.formatters import get_formatter
 
 PASSWORD = "bench-only-password"
 

@@ -15,10 +15,10 @@ import sys
 import time
 from typing import Callable
 
-from estreamer.decoder import decode_record
-from estreamer.formatters import FORMATTERS
-from estreamer.metadata import MetadataCache
-from estreamer.record import Record
+from estreamer.records.decoder import decode_record
+from estreamer.records.formatters import FORMATTERS
+from estreamer.records.metadata import MetadataCache
+from estreamer.records.record import Record
 from estreamer.samples import generate_mix
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from estreamer.catalogue import (
+from estreamer.records.catalogue import (
     BLOB,
     BLOCK,
     BLOCKS,
@@ -21,7 +21,7 @@ from estreamer.catalogue import (
     RecordLayout,
     Step,
 )
-from estreamer.values import TO_TEXT
+from estreamer.records.values import TO_TEXT
 
 INT_BITS = {"u8": 8, "u16": 16, "u32": 32, "u64": 64}
 WIDTH = {"ipv4": 4, "ipv6": 16, "uuid": 16, "mac": 6, "bytes16": 16, "bytes20": 20,

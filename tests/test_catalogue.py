@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from estreamer.catalogue import BLOCKS, RECORDS
+from estreamer.records.catalogue import BLOCKS, RECORDS
 
 from .vectors.spec_writer import find_records_yaml
 

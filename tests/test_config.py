@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from estreamer import config
-from estreamer.catalogue import RECORDS
 from estreamer.errors import ConfigurationError
+from estreamer.records.catalogue import RECORDS
 
 # eNcore's shipped configuration as printed in TAC note 215631 (comments included)
 ENCORE_CONF = {

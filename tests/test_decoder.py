@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from estreamer.catalogue import BLOCKS, RECORDS
-from estreamer.decoder import decode_record
-from estreamer.encoder import encode_record
 from estreamer.errors import RecordDecodeError
+from estreamer.records.catalogue import BLOCKS, RECORDS
+from estreamer.records.decoder import decode_record
+from estreamer.records.encoder import encode_record
 
 from .layout_values import record_values
 
@@ -222,7 +222,7 @@ def test_corrupted_records_raise_only_record_decode_error(record_type: int,
 @given(data=st.data())
 def test_generated_fast_path_agrees_with_the_generic_walker(
         record_type: int, data: st.DataObject) -> None:
-    from estreamer import decoder
+    from estreamer.records import decoder
 
     fields, block_type = data.draw(record_values(record_type))
     payload = encode_record(record_type, fields, block_type=block_type)

@@ -11,12 +11,12 @@ import struct
 
 import pytest
 
-from estreamer import decoder
-from estreamer.catalogue import RECORDS
-from estreamer.decoder import decode_record
-from estreamer.encoder import encode_record
-from estreamer.formatters.splunk import format_splunk
-from estreamer.metadata import MetadataCache
+from estreamer.records import decoder
+from estreamer.records.catalogue import RECORDS
+from estreamer.records.decoder import decode_record
+from estreamer.records.encoder import encode_record
+from estreamer.records.formatters.splunk import format_splunk
+from estreamer.records.metadata import MetadataCache
 from estreamer.samples import generate_mix
 
 MAPPED = bytes(10) + b"\xff\xff"

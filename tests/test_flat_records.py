@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from estreamer.catalogue import RECORDS
-from estreamer.decoder import decode_record
-from estreamer.encoder import encode_record
-from estreamer.formatters import FORMATTERS
-from estreamer.metadata import MetadataCache
-from estreamer.record import FieldNames, Record
+from estreamer.records.catalogue import RECORDS
+from estreamer.records.decoder import decode_record
+from estreamer.records.encoder import encode_record
+from estreamer.records.formatters import FORMATTERS
+from estreamer.records.metadata import MetadataCache
+from estreamer.records.record import FieldNames, Record
 from estreamer.samples import generate_mix
 
 from .layout_values import record_values

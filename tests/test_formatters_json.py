@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from estreamer.formatters.json import format_json
-from estreamer.metadata import MetadataCache
-from estreamer.record import Record
+from estreamer.records.formatters.json import format_json
+from estreamer.records.metadata import MetadataCache
+from estreamer.records.record import Record
 from tests.test_formatters_records import HOSTILE, all_minimal_records, minimal_record
 
 

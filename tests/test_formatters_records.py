@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from estreamer import catalogue
-from estreamer.record import Record
+from estreamer.records import catalogue
+from estreamer.records.record import Record
 
 HOSTILE = 'ET "quoted" UA=curl, back\\slash\nnew\tline \u00e9\u2603 end'
 

@@ -18,7 +18,7 @@ from estreamer.outputs import (
     UdpStream,
     open_stream,
 )
-from estreamer.record import Record
+from estreamer.records.record import Record
 
 
 def rec(i: int) -> Record:

@@ -35,9 +35,9 @@ from estreamer.bookmark import FileBookmarkStore
 from estreamer.client import Backoff, Endpoint, FileMetadataStore, StreamClient
 from estreamer.config import RecordSelection
 from estreamer.errors import EStreamerError, TransportError
-from estreamer.formatters import FORMATTERS
 from estreamer.outputs import OutputSink, Outputter, StdoutStream
 from estreamer.protocol import bundle, error, event_data, null, streaming_information
+from estreamer.records.formatters import FORMATTERS
 from estreamer.samples import generate_mix
 
 KEY = "fmc:8302"

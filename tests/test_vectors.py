@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import pytest
 
-from estreamer.catalogue import BLOCKS, RECORDS, UNKNOWN
-from estreamer.decoder import decode_record
-from estreamer.encoder import encode_record
-from estreamer.metadata import STORES, MetadataCache
+from estreamer.records.catalogue import BLOCKS, RECORDS, UNKNOWN
+from estreamer.records.decoder import decode_record
+from estreamer.records.encoder import encode_record
+from estreamer.records.metadata import STORES, MetadataCache
 
 from .vectors.hand import VECTORS, Vector
 from .vectors.spec_writer import Spec, Writer, find_records_yaml

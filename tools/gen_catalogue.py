@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate src/estreamer/data/catalogue.json from the shared records.yaml.
+"""Generate src/estreamer/records/data/catalogue.json from the shared records.yaml.
 
 records.yaml is the project's catalogue of every record and block layout; the
 decoder and encoder read the compact JSON made here (no YAML parser needed at
@@ -20,7 +20,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = ROOT.parent / "shared" / "estreamer" / "records.yaml"
-TARGET = ROOT / "src" / "estreamer" / "data" / "catalogue.json"
+TARGET = ROOT / "src" / "estreamer" / "records" / "data" / "catalogue.json"
 
 # `bytes` fields are text unless listed here (raw captured frames; eNcore bug B9).
 BINARY_BYTES = {"packetData"}

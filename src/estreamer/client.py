@@ -63,7 +63,6 @@ from typing import Callable, NamedTuple, Protocol
 from estreamer import tls
 from estreamer.bookmark import Bookmark, BookmarkStore, Tracker, key_filename, record_digest
 from estreamer.config import METADATA_RECORDS, RecordSelection
-from estreamer.decoder import decode_record, record_header
 from estreamer.durable import atomic_write
 from estreamer.errors import (
     ConfigurationError,
@@ -72,7 +71,6 @@ from estreamer.errors import (
     RecordDecodeError,
     TransportError,
 )
-from estreamer.metadata import MetadataCache, read_text, set_aside
 from estreamer.outputs import Sink
 from estreamer.protocol import (
     DEFAULT_FLAGS,
@@ -91,7 +89,9 @@ from estreamer.protocol import (
     UnknownMessage,
     flag_names,
 )
-from estreamer.record import Record
+from estreamer.records.decoder import decode_record, record_header
+from estreamer.records.metadata import MetadataCache, read_text, set_aside
+from estreamer.records.record import Record
 
 log = logging.getLogger("estreamer.client")
 

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from typing import Any, Callable
 
 from estreamer.client import StreamStatus
-from estreamer.formatters.splunk import quote
+from estreamer.records.formatters.splunk import quote
 
 log = logging.getLogger("estreamer.monitor")
 

@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 
 from estreamer.durable import fsync_directory
 from estreamer.errors import ConfigurationError, TransportError
-from estreamer.record import Record
+from estreamer.records.record import Record
 
 log = logging.getLogger("estreamer.outputs")
 

@@ -27,8 +27,9 @@ import struct
 from collections.abc import Iterator
 from typing import Any
 
-from .catalogue import BLOCK, BLOCKS, DISCOVERY, DISCOVERY_FIXED, FIXED, RECORDS
-from .encoder import encode_record
+from estreamer.records.catalogue import BLOCK, BLOCKS, DISCOVERY, DISCOVERY_FIXED, FIXED, RECORDS
+from estreamer.records.encoder import encode_record
+
 from .protocol import DEFAULT_STREAMS, LEGACY_STREAMS
 from .simulator.versions import served_blocks
 

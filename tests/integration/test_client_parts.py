@@ -10,10 +10,10 @@ import pytest
 
 from estreamer.bookmark import Bookmark, MemoryBookmarkStore
 from estreamer.client import Backoff, Endpoint, StreamClient, StreamStatus
-from estreamer.decoder import record_header
 from estreamer.errors import RecordDecodeError, TransportError
 from estreamer.monitor import Monitor
 from estreamer.outputs import OutputSink, Outputter, RotatingFileStream
+from estreamer.records.decoder import record_header
 
 
 def test_backoff_doubles_with_jitter_and_is_bounded():

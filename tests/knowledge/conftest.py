@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from estreamer import samples
-from estreamer.decoder import decode_record
-from estreamer.encoder import encode_record
-from estreamer.formatters.splunk import format_splunk
-from estreamer.metadata import MetadataCache
+from estreamer.records.decoder import decode_record
+from estreamer.records.encoder import encode_record
+from estreamer.records.formatters.splunk import format_splunk
+from estreamer.records.metadata import MetadataCache
 
 from .props_engine import Knowledge, search_time
 

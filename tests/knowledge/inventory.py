@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from estreamer.client import StreamStatus
-from estreamer.formatters.splunk import emitted_field_names
 from estreamer.monitor import Monitor
+from estreamer.records.formatters.splunk import emitted_field_names
 
 from .props_engine import parse_lookup
 from .splunk_conf import PACKAGE, VIEWS, Conf, load_conf

@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from estreamer import constants, samples
+from estreamer import samples
+from estreamer.records import names as constants
 
 from . import inventory, splunk_eval
 from .inventory import DATA, SI

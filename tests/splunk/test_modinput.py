@@ -24,7 +24,7 @@ from tests.splunk.conftest import add_account
 from tests.splunk.splunkd_standin import KV_DISABLED, KV_INITIALIZING, StandIn
 
 from estreamer.certs import client_pkcs12_bytes
-from estreamer.decoder import decode_record, record_header
+from estreamer.records.decoder import decode_record, record_header
 from estreamer.simulator import Faults, Simulator
 
 BOOKMARKS = "TA_estreamer_bookmarks"

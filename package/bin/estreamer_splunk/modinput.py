@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 from estreamer.client import START_MODE_BOOKMARK, Endpoint, StreamClient, StreamStatus
 from estreamer.errors import ConfigurationError, EStreamerError
-from estreamer.formatters import get_formatter
+from estreamer.records.formatters import get_formatter
 from estreamer_splunk import (
     SETTINGS_CONF,
     SOURCETYPE_STATUS,

@@ -22,9 +22,9 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from estreamer.errors import EStreamerError
-from estreamer.formatters.splunk_names import raw_name
-from estreamer.metadata import is_security_intelligence
-from estreamer.record import Record
+from estreamer.records.formatters.splunk_names import raw_name
+from estreamer.records.metadata import is_security_intelligence
+from estreamer.records.record import Record
 from estreamer_splunk import SOURCETYPE_DATA, SOURCETYPE_SI
 from estreamer_splunk.options import DeviceFilter
 

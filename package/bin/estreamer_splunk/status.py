@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from estreamer.client import StreamStatus
-from estreamer.formatters.splunk import quote
 from estreamer.monitor import Monitor, status_event
+from estreamer.records.formatters.splunk import quote
 from estreamer.tls import ClientIdentity
 
 #: The fields of :func:`certificate_event`, in order (the searches are checked against them).

@@ -122,7 +122,7 @@ def stream_uri(uri: str, stream: cfg.StreamSettings, several: bool) -> str:
 
 def build_sink(settings: cfg.Settings, stream: cfg.StreamSettings,
                stop: threading.Event) -> OutputSink:
-    from estreamer.formatters import get_formatter  # layer 2, loaded only when running
+    from estreamer.records.formatters import get_formatter  # layer 2, loaded only when running
 
     several = len(settings.streams) > 1
     outputters = []

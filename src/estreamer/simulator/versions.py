@@ -19,11 +19,11 @@ import logging
 import struct
 from collections.abc import Iterable, Mapping
 
-from estreamer.catalogue import BLOCK, DISCOVERY, DISCOVERY_FIXED, RECORDS
-from estreamer.decoder import decode_record, record_header
-from estreamer.encoder import encode_record
 from estreamer.errors import EStreamerError
 from estreamer.protocol import Stream
+from estreamer.records.catalogue import BLOCK, DISCOVERY, DISCOVERY_FIXED, RECORDS
+from estreamer.records.decoder import decode_record, record_header
+from estreamer.records.encoder import encode_record
 
 log = logging.getLogger("estreamer.simulator")
 

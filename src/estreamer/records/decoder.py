@@ -1,6 +1,6 @@
 """Record decoder: one Event Data payload in, one :class:`Record` out.
 
-Everything is driven by the compiled layouts of :mod:`estreamer.catalogue`;
+Everything is driven by the compiled layouts of :mod:`estreamer.records.catalogue`;
 there is no per-record parsing code. Rules (PROTOCOL.md sections 7 and 11.2):
 
 * the record header is short (8 bytes) or long (16, with the archive
@@ -28,6 +28,8 @@ from __future__ import annotations
 import struct
 from typing import Any
 
+from estreamer.errors import RecordDecodeError
+
 from .catalogue import (
     BLOB,
     BLOCK,
@@ -44,7 +46,6 @@ from .catalogue import (
     RecordLayout,
     Step,
 )
-from .errors import RecordDecodeError
 from .fastpath import compile_block, compile_record
 from .record import Record
 from .values import TO_TEXT, ip6_text, text

@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Callable
 
 from estreamer.errors import ConfigurationError
-from estreamer.formatters.cef import format_cef
-from estreamer.formatters.json import format_json
-from estreamer.formatters.splunk import format_splunk
-from estreamer.record import Record
+from estreamer.records.formatters.cef import format_cef
+from estreamer.records.formatters.json import format_json
+from estreamer.records.formatters.splunk import format_splunk
+from estreamer.records.record import Record
 
 Formatter = Callable[[Record], str]
 

@@ -23,8 +23,8 @@ import json
 import re
 from typing import Any, Callable
 
-from estreamer import catalogue
-from estreamer.record import Record
+from estreamer.records import catalogue
+from estreamer.records.record import Record
 
 DEVICE_VENDOR = "Cisco"
 DEVICE_PRODUCT = "Firepower"

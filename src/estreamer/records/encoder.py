@@ -1,4 +1,4 @@
-"""Record encoder: the inverse of :func:`estreamer.decoder.decode_record`.
+"""Record encoder: the inverse of :func:`estreamer.records.decoder.decode_record`.
 
 Builds Event Data payloads from the same field dicts the decoder produces, so
 tests can round-trip every layout and the FMC simulator can serve records.
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import struct
 from typing import Any
+
+from estreamer.errors import LocalProtocolError
 
 from .catalogue import (
     BLOB,
@@ -28,7 +30,6 @@ from .catalogue import (
     RecordLayout,
     Step,
 )
-from .errors import LocalProtocolError
 from .values import TO_WIRE, ZERO, ip6_bytes, text_bytes
 
 HEADER = struct.Struct(">II")

@@ -4,9 +4,9 @@ Keys: ``recordType`` always; ``recordTypeDescription`` and ``recordTypeCategory`
 (catalogue name and category) when the type is known; ``archiveTimestamp`` when
 non-zero; ``blockType`` for records whose body layout is chosen by it; then the
 fields as decoded (string blocks as plain strings, named blocks as objects, lists
-as arrays, addresses/UUIDs/MACs/hex as in :class:`~estreamer.record.Record`);
+as arrays, addresses/UUIDs/MACs/hex as in :class:`~estreamer.records.record.Record`);
 then the decorated names from ``record.computed`` (``deviceId`` 5 beside
-``deviceName`` "fw1"; naming rule in :mod:`estreamer.metadata`). A computed key
+``deviceName`` "fw1"; naming rule in :mod:`estreamer.records.metadata`). A computed key
 never replaces a decoded field of the same name.
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from estreamer import catalogue
-from estreamer.record import Record
+from estreamer.records import catalogue
+from estreamer.records.record import Record
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
                             default=lambda v: bytes(v).hex()

@@ -38,11 +38,11 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any, Callable, NamedTuple, Union
 
-from estreamer import constants as C
 from estreamer.durable import atomic_write
 from estreamer.errors import ConfigurationError
-from estreamer.record import FieldNames, Record
-from estreamer.values import ip6_text
+from estreamer.records import names as C
+from estreamer.records.record import FieldNames, Record
+from estreamer.records.values import ip6_text
 
 Key = Union[int, str, tuple]
 
@@ -546,7 +546,7 @@ def _source(record_type: int, names: FieldNames | None = None) -> _Source:
 
     Decoration runs for every event, and a connection record has ~50
     decorations: walking a list of steps costs an interpreter round trip and a
-    few Python calls per step. Like :mod:`estreamer.fastpath`, each record type
+    few Python calls per step. Like :mod:`estreamer.records.fastpath`, each record type
     becomes one generated function instead: every field is read once into a
     local, then each decoration is a dict lookup (plus the static fallback
     table) and a store, with the tables bound as globals of the function.

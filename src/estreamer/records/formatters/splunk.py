@@ -2,7 +2,7 @@
 
 One line per record: ``rec_type=<n> event_sec=<epoch> ...`` (``event_sec`` only
 when the record has an event time), then the fields under the names of
-:mod:`estreamer.formatters.splunk_names`, then the decorated names, then
+:mod:`estreamer.records.formatters.splunk_names`, then the decorated names, then
 ``rec_type_desc``, ``rec_type_category`` and ``rec_type_simple`` (the same value,
 the record's catalogue category; both because eNcore 3.5.8 and 5.x dashboards
 differ, bug B21). An absent value is omitted, never written as ``None`` (B2).
@@ -26,14 +26,14 @@ import re
 from operator import itemgetter
 from typing import Any, Callable, NamedTuple
 
-from estreamer import catalogue
-from estreamer.formatters.splunk_names import (
+from estreamer.records import catalogue
+from estreamer.records.formatters.splunk_names import (
     computed_names,
     layout_paths,
     raw_name,
     safe_text_fields,
 )
-from estreamer.record import Record
+from estreamer.records.record import Record
 
 _NEEDS_QUOTES = re.compile(r'[\s=",\\\x00-\x1f\x7f]')
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}

@@ -1,6 +1,6 @@
 """Straight-line decoders generated from the compiled layouts, for speed.
 
-The generic decoder in :mod:`estreamer.decoder` walks a layout's steps one by
+The generic decoder in :mod:`estreamer.records.decoder` walks a layout's steps one by
 one; that costs an interpreter round trip per step and a dict write per field.
 Here a layout becomes one small Python function (built with ``exec`` from the
 same steps, like ``collections.namedtuple`` builds its classes) that unpacks
@@ -19,7 +19,7 @@ Two shapes are generated:
   (names, values) | None`` (None: use the generic walker), with the body block
   chosen by its own type inlined, so a connection record is one function and
   one tuple (a dict of ~130 fields would cost more than the decoding; see
-  :class:`estreamer.record.Record`).
+  :class:`estreamer.records.record.Record`).
 """
 
 from __future__ import annotations

@@ -27,8 +27,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from estreamer import catalogue
-from estreamer.metadata import decorated_names
+from estreamer.records import catalogue
+from estreamer.records.metadata import decorated_names
 
 _DH = {
     "eventSecond": "event_sec", "eventMicrosecond": "event_usec", "ipv6Address": "src_ipv6",
