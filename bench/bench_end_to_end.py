@@ -23,12 +23,12 @@ import sys
 import tempfile
 import time
 
-from estreamer import tls
-from estreamer.bookmark import FileBookmarkStore
 from estreamer.certs import make_fmc_certs
-from estreamer.client import Endpoint, FileMetadataStore, StreamClient
-from estreamer.outputs import OutputSink, Outputter, RotatingFileStream
 from estreamer.records.formatters import get_formatter
+from estreamer.stream import tls
+from estreamer.stream.bookmark import FileBookmarkStore
+from estreamer.stream.client import Endpoint, FileMetadataStore, StreamClient
+from estreamer.stream.outputs import OutputSink, Outputter, RotatingFileStream
 
 PASSWORD = "bench-only-password"
 

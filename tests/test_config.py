@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from estreamer import config
 from estreamer.errors import ConfigurationError
 from estreamer.records.catalogue import RECORDS
+from estreamer.stream import config
 
 # eNcore's shipped configuration as printed in TAC note 215631 (comments included)
 ENCORE_CONF = {

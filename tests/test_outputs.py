@@ -9,7 +9,8 @@ import threading
 import pytest
 
 from estreamer.errors import ConfigurationError, TransportError
-from estreamer.outputs import (
+from estreamer.records.record import Record
+from estreamer.stream.outputs import (
     OutputSink,
     Outputter,
     RotatingFileStream,
@@ -18,7 +19,6 @@ from estreamer.outputs import (
     UdpStream,
     open_stream,
 )
-from estreamer.records.record import Record
 
 
 def rec(i: int) -> Record:

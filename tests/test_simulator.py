@@ -13,7 +13,6 @@ from collections import Counter
 
 import pytest
 
-from estreamer import tls
 from estreamer.errors import ConfigurationError, RecordDecodeError, RemoteProtocolError
 from estreamer.protocol import (
     DEFAULT_STREAMS,
@@ -37,6 +36,7 @@ from estreamer.records.encoder import encode_record
 from estreamer.samples import FMC6_BLOCKS, generate_mix
 from estreamer.simulator import Archive, Simulator
 from estreamer.simulator.versions import served_blocks
+from estreamer.stream import tls
 
 F = RequestFlags
 BASE = F.EXTENDED | F.ARCHIVE_TIMESTAMPS | F.METADATA

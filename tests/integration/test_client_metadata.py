@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from estreamer.bookmark import FileBookmarkStore
-from estreamer.client import FileMetadataStore
 from estreamer.errors import TransportError
-from estreamer.outputs import CollectingSink
 from estreamer.records.metadata import MetadataCache
+from estreamer.stream.bookmark import FileBookmarkStore
+from estreamer.stream.client import FileMetadataStore
+from estreamer.stream.outputs import CollectingSink
 
 from .test_client_live import assert_exactly_once, event_count, make_client
 

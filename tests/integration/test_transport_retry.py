@@ -16,9 +16,9 @@ import sys
 import threading
 import time
 
-from estreamer.bookmark import FileBookmarkStore
-from estreamer.client import Backoff, Endpoint, StreamClient
-from estreamer.outputs import OutputSink
+from estreamer.stream.bookmark import FileBookmarkStore
+from estreamer.stream.client import Backoff, Endpoint, StreamClient
+from estreamer.stream.outputs import OutputSink
 from tests.conftest import PKCS12_PASSWORD
 from tests.faulty_servers import faulty_server
 

@@ -14,9 +14,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from estreamer.client import StreamStatus
-from estreamer.monitor import Monitor
 from estreamer.records.formatters.splunk import emitted_field_names
+from estreamer.stream.client import StreamStatus
+from estreamer.stream.monitor import Monitor
 
 from .props_engine import parse_lookup
 from .splunk_conf import PACKAGE, VIEWS, Conf, load_conf

@@ -15,8 +15,8 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from estreamer import tls
 from estreamer.errors import ConfigurationError
+from estreamer.stream import tls
 from estreamer_splunk import ACCOUNT_CONF, ACCOUNT_REALM
 from estreamer_splunk.options import parse_bool
 

@@ -31,9 +31,9 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Callable, TypeVar
 
-from estreamer.bookmark import Bookmark
 from estreamer.errors import BookmarkError, ConfigurationError
 from estreamer.records.metadata import MetadataCache
+from estreamer.stream.bookmark import Bookmark
 from estreamer_splunk import APP_NAME, BOOKMARK_COLLECTION, METADATA_COLLECTION
 
 log = logging.getLogger("estreamer_splunk.kvstore")
@@ -212,7 +212,7 @@ class KVCollection:
 
 
 class KVBookmarkStore:
-    """``estreamer.bookmark.BookmarkStore`` in the KV store, keyed by input name."""
+    """``estreamer.stream.bookmark.BookmarkStore`` in the KV store, keyed by input name."""
 
     def __init__(self, collection: KVCollection, input_name: str) -> None:
         self.collection = collection

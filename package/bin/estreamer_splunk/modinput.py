@@ -2,7 +2,7 @@
 
 splunkd starts one process per input stanza (``use_single_instance = false``): the
 process reads its FMC account(s) through splunkd's REST API (secrets decrypted by
-solnlib, kept in memory only), streams with ``estreamer.client.StreamClient`` into an
+solnlib, kept in memory only), streams with ``estreamer.stream.client.StreamClient`` into an
 :class:`EventWriterSink`, keeps bookmark and metadata cache in the KV store and
 reports health. SIGTERM (splunkd stopping the input) stops the client, which flushes
 and saves its bookmark before the process exits.
@@ -23,9 +23,9 @@ import time
 from collections import Counter
 from typing import Any, Callable
 
-from estreamer.client import START_MODE_BOOKMARK, Endpoint, StreamClient, StreamStatus
 from estreamer.errors import ConfigurationError, EStreamerError
 from estreamer.records.formatters import get_formatter
+from estreamer.stream.client import START_MODE_BOOKMARK, Endpoint, StreamClient, StreamStatus
 from estreamer_splunk import (
     SETTINGS_CONF,
     SOURCETYPE_STATUS,

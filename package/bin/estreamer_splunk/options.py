@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from estreamer.client import START_MODE_BOOKMARK, START_MODE_GENESIS, START_MODE_NOW
-from estreamer.config import METADATA_RECORDS, RECORD_GROUPS, RecordSelection
 from estreamer.errors import ConfigurationError
 from estreamer.protocol.constants import RequestFlags
 from estreamer.protocol.streams import Stream, select_streams
+from estreamer.stream.client import START_MODE_BOOKMARK, START_MODE_GENESIS, START_MODE_NOW
+from estreamer.stream.config import METADATA_RECORDS, RECORD_GROUPS, RecordSelection
 
 
 @dataclass(frozen=True)

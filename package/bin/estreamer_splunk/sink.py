@@ -77,7 +77,7 @@ def device_candidates(record: Record) -> list[str]:
 
 
 class EventWriterSink:
-    """Implements ``estreamer.outputs.Sink`` over a splunklib EventWriter."""
+    """Implements ``estreamer.stream.outputs.Sink`` over a splunklib EventWriter."""
 
     def __init__(self, writer: Any, formatter: Callable[[Record], str], *, stanza: str,
                  source: str, host: Callable[[], str] | str, index: str | None,

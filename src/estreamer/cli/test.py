@@ -20,8 +20,6 @@ import sys
 import time
 from typing import Any
 
-from estreamer import config as cfg
-from estreamer import tls
 from estreamer.cli.run import PasswordCache, setup_logging
 from estreamer.errors import EStreamerError, TransportError
 from estreamer.protocol import (
@@ -36,6 +34,8 @@ from estreamer.protocol import (
     Stream,
     StreamingInformation,
 )
+from estreamer.stream import config as cfg
+from estreamer.stream import tls
 
 log = logging.getLogger("estreamer.diagnostics")
 

@@ -24,8 +24,8 @@ import time
 from collections.abc import Sequence
 from typing import Any, Callable
 
-from estreamer.client import StreamStatus
 from estreamer.records.formatters.splunk import quote
+from estreamer.stream.client import StreamStatus
 
 log = logging.getLogger("estreamer.monitor")
 

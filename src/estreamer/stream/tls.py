@@ -71,7 +71,7 @@ from cryptography.x509.oid import NameOID
 
 from estreamer.errors import ConfigurationError, EStreamerError, TransportError
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("estreamer.tls")
 
 PrivateKey = Union[rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, dsa.DSAPrivateKey,
                    ed25519.Ed25519PrivateKey, ed448.Ed448PrivateKey]

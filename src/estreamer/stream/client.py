@@ -29,7 +29,7 @@ What ``run()`` guarantees:
   save is logged, counted in the status and retried, never a reason to hold the
   bookmark back or to stop; lost names are learned again from the stream.
   With a sink that can wind back (files) ``kill -9`` at any moment neither loses nor
-  repeats a record; see :mod:`estreamer.bookmark`.
+  repeats a record; see :mod:`estreamer.stream.bookmark`.
 * A record that does not decode (RecordDecodeError) is counted, logged with its type
   and offset, and skipped. An FMC Error message is logged with code and text.
 * On a failure (connect, TLS, reset, protocol violation, no bytes for
@@ -60,9 +60,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Callable, NamedTuple, Protocol
 
-from estreamer import tls
-from estreamer.bookmark import Bookmark, BookmarkStore, Tracker, key_filename, record_digest
-from estreamer.config import METADATA_RECORDS, RecordSelection
 from estreamer.durable import atomic_write
 from estreamer.errors import (
     ConfigurationError,
@@ -71,7 +68,6 @@ from estreamer.errors import (
     RecordDecodeError,
     TransportError,
 )
-from estreamer.outputs import Sink
 from estreamer.protocol import (
     DEFAULT_FLAGS,
     DEFAULT_STREAMS,
@@ -92,6 +88,10 @@ from estreamer.protocol import (
 from estreamer.records.decoder import decode_record, record_header
 from estreamer.records.metadata import MetadataCache, read_text, set_aside
 from estreamer.records.record import Record
+from estreamer.stream import tls
+from estreamer.stream.bookmark import Bookmark, BookmarkStore, Tracker, key_filename, record_digest
+from estreamer.stream.config import METADATA_RECORDS, RecordSelection
+from estreamer.stream.outputs import Sink
 
 log = logging.getLogger("estreamer.client")
 
