@@ -20,7 +20,7 @@ from collections import Counter
 from estreamer.records.decoder import decode_record
 from estreamer.records.formatters import get_formatter
 from estreamer.records.metadata import MetadataCache
-from estreamer.samples import generate_mix
+from estreamer.testing.samples import generate_mix
 
 ENCORE_RATE = 7_400
 TARGET = 110_000

@@ -9,7 +9,7 @@
     ``"close"``   read the ClientHello, then close without a TLS answer;
     ``"reset"``   read the ClientHello, then reset (RST) without a TLS answer;
     ``"refuse"``  complete the TLS handshake (server certificate from ``certs``, a
-                  :class:`estreamer.certs.FmcCertificates`, client certificate required),
+                  :class:`estreamer.testing.certs.FmcCertificates`, client certificate required),
                   then reset: how an FMC refuses a client it does not accept.
 
     ``.accepted`` on the returned object counts the connections served.

@@ -15,10 +15,10 @@ from cryptography.hazmat.primitives import padding, serialization
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from estreamer import certs
 from estreamer.cli import certs as certs_cli
 from estreamer.errors import ConfigurationError
 from estreamer.stream.tls import load_pkcs12
+from estreamer.testing import certs
 
 RC2_40_OID = bytes.fromhex("060a2a864886f70d010c0106")   # pbeWithSHAAnd40BitRC2-CBC
 TDES_OID = bytes.fromhex("060a2a864886f70d010c0103")     # pbeWithSHAAnd3-KeyTripleDES-CBC

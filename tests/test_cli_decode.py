@@ -15,7 +15,7 @@ from estreamer.cli import main
 from estreamer.cli.sample import write_stream
 from estreamer.protocol import bundle, event_data, null
 from estreamer.records.encoder import encode_record
-from estreamer.samples import generate_mix
+from estreamer.testing.samples import generate_mix
 
 
 def _capture(tmp_path: Path, payloads: list[bytes]) -> Path:

@@ -17,7 +17,7 @@ from estreamer.records.decoder import decode_record
 from estreamer.records.encoder import encode_record
 from estreamer.records.formatters.splunk import format_splunk
 from estreamer.records.metadata import MetadataCache
-from estreamer.samples import generate_mix
+from estreamer.testing.samples import generate_mix
 
 MAPPED = bytes(10) + b"\xff\xff"
 

@@ -18,7 +18,7 @@ from estreamer.records.encoder import encode_record
 from estreamer.records.formatters import FORMATTERS
 from estreamer.records.metadata import MetadataCache
 from estreamer.records.record import FieldNames, Record
-from estreamer.samples import generate_mix
+from estreamer.testing.samples import generate_mix
 
 from .layout_values import record_values
 

@@ -33,10 +33,10 @@ from estreamer.protocol import (
 )
 from estreamer.records.decoder import decode_record
 from estreamer.records.encoder import encode_record
-from estreamer.samples import FMC6_BLOCKS, generate_mix
-from estreamer.simulator import Archive, Simulator
-from estreamer.simulator.versions import served_blocks
 from estreamer.stream import tls
+from estreamer.testing.samples import FMC6_BLOCKS, generate_mix
+from estreamer.testing.simulator import Archive, Simulator
+from estreamer.testing.simulator.versions import served_blocks
 
 F = RequestFlags
 BASE = F.EXTENDED | F.ARCHIVE_TIMESTAMPS | F.METADATA

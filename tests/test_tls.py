@@ -13,10 +13,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from estreamer.certs import CertificateAuthority, client_pkcs12_bytes, make_fmc_certs
 from estreamer.errors import ConfigurationError, TransportError
 from estreamer.protocol import DEFAULT_FLAGS, START_NOW, event_stream_request
 from estreamer.stream import tls
+from estreamer.testing.certs import CertificateAuthority, client_pkcs12_bytes, make_fmc_certs
 from tests.conftest import PKCS12_PASSWORD
 from tests.faulty_servers import faulty_server
 

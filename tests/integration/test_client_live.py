@@ -8,13 +8,13 @@ import time
 
 import pytest
 
-from estreamer.samples import generate_mix
-from estreamer.simulator import Faults
-from estreamer.simulator.archive import Archive
 from estreamer.stream.bookmark import FileBookmarkStore, MemoryBookmarkStore, record_digest
 from estreamer.stream.client import Backoff, Endpoint, StreamClient, run_streams
 from estreamer.stream.config import METADATA_RECORDS, RECORD_GROUPS, RecordSelection
 from estreamer.stream.outputs import CollectingSink
+from estreamer.testing.samples import generate_mix
+from estreamer.testing.simulator import Faults
+from estreamer.testing.simulator.archive import Archive
 
 #: events only: metadata (archive time 0) is served again on every connection by design
 EVENTS = RecordSelection.build([g for g in RECORD_GROUPS if g != "metadata"])

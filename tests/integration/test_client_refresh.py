@@ -7,12 +7,12 @@ import logging
 import ssl
 import threading
 
-from estreamer.certs import client_pkcs12_bytes
 from estreamer.errors import ConfigurationError
 from estreamer.stream.bookmark import MemoryBookmarkStore
 from estreamer.stream.client import Backoff, Endpoint, StreamClient
 from estreamer.stream.outputs import CollectingSink
 from estreamer.stream.tls import client_context, load_pkcs12
+from estreamer.testing.certs import client_pkcs12_bytes
 
 from .test_client_live import EVENTS, assert_exactly_once, event_count
 

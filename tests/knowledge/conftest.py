@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from estreamer import samples
 from estreamer.records.decoder import decode_record
 from estreamer.records.encoder import encode_record
 from estreamer.records.formatters.splunk import format_splunk
 from estreamer.records.metadata import MetadataCache
+from estreamer.testing import samples
 
 from .props_engine import Knowledge, search_time
 

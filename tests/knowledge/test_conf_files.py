@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from estreamer import samples
 from estreamer.records import names as constants
+from estreamer.testing import samples
 
 from . import inventory, splunk_eval
 from .inventory import DATA, SI

@@ -23,9 +23,9 @@ from tests.splunk import harness
 from tests.splunk.conftest import add_account
 from tests.splunk.splunkd_standin import KV_DISABLED, KV_INITIALIZING, StandIn
 
-from estreamer.certs import client_pkcs12_bytes
 from estreamer.records.decoder import decode_record, record_header
-from estreamer.simulator import Faults, Simulator
+from estreamer.testing.certs import client_pkcs12_bytes
+from estreamer.testing.simulator import Faults, Simulator
 
 BOOKMARKS = "TA_estreamer_bookmarks"
 METADATA = "TA_estreamer_metadata"

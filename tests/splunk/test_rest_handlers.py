@@ -16,7 +16,7 @@ from tests.splunk import harness
 from tests.splunk.conftest import ACCOUNT_CONF, add_account
 from tests.splunk.splunkd_standin import StandIn
 
-from estreamer.certs import client_pkcs12_bytes
+from estreamer.testing.certs import client_pkcs12_bytes
 
 BOOKMARKS = "TA_estreamer_bookmarks"
 METADATA = "TA_estreamer_metadata"

@@ -27,10 +27,10 @@ import struct
 from collections.abc import Iterator
 from typing import Any
 
+from estreamer.protocol import DEFAULT_STREAMS, LEGACY_STREAMS
 from estreamer.records.catalogue import BLOCK, BLOCKS, DISCOVERY, DISCOVERY_FIXED, FIXED, RECORDS
 from estreamer.records.encoder import encode_record
 
-from .protocol import DEFAULT_STREAMS, LEGACY_STREAMS
 from .simulator.versions import served_blocks
 
 U16 = struct.Struct(">H")

@@ -146,7 +146,7 @@ def make_archive(records: RecordSource, *, seed: int = 0) -> Archive:
     if isinstance(records, int):
         if records < 0:
             raise ConfigurationError(f"record count must be 0 or more, not {records}")
-        from estreamer.samples import generate_mix  # only needed for generated archives
+        from estreamer.testing.samples import generate_mix  # only needed for generated archives
 
         return Archive(generate_mix(records, seed=seed))
     if isinstance(records, (str, os.PathLike)):

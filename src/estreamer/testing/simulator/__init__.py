@@ -12,7 +12,7 @@ Usage::
 enforce_cn=True, faults=None, ...)``
 
 * TLS with mutual authentication: ``server.pem``/``server.key`` from ``certs_dir``; the
-  client certificate must chain to ``ca.pem`` (see :mod:`estreamer.certs`).
+  client certificate must chain to ``ca.pem`` (see :mod:`estreamer.testing.certs`).
 * The FMC's CN rule (``enforce_cn``): the client certificate's CN must be the
   connection's source address, or a name resolving to it; otherwise the FMC's line
   "Certificate Common Name X does not match remote host: Y. It was issued to a
@@ -29,7 +29,7 @@ enforce_cn=True, faults=None, ...)``
 * Start: 0 = the whole archive, 0xFFFFFFFF = only records appended later, else records
   whose archive timestamp >= start (records with archive time 0, such as metadata,
   are always served, as FMC-generated data).
-* ``records``: None (empty), an int (that many from :func:`estreamer.samples.generate_mix`),
+* ``records``: None (empty), an int (that many from :func:`estreamer.testing.samples.generate_mix`),
   a path to a file of raw server messages, an iterable of Event Data payloads, or an
   :class:`Archive` (share one between two simulators for an HA pair).
 * ``rate``: records per second per connection; None = as fast as the client acks.
