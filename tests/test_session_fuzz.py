@@ -35,8 +35,9 @@ from estreamer.errors import EStreamerError, TransportError
 from estreamer.protocol import bundle, error, event_data, null, streaming_information
 from estreamer.records.formatters import FORMATTERS
 from estreamer.stream.bookmark import FileBookmarkStore
-from estreamer.stream.client import Backoff, Endpoint, FileMetadataStore, StreamClient
+from estreamer.stream.client import Endpoint, FileMetadataStore, StreamClient
 from estreamer.stream.config import RecordSelection
+from estreamer.stream.net import Backoff
 from estreamer.stream.outputs import OutputSink, Outputter, StdoutStream
 from estreamer.testing.samples import generate_mix
 

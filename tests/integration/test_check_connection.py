@@ -7,10 +7,10 @@ import socket
 
 import pytest
 
-from estreamer.cli.test import check_connection
 from estreamer.errors import EStreamerError, TransportError
 from estreamer.protocol import DEFAULT_FLAGS, RequestFlags
 from estreamer.stream import tls
+from estreamer.stream.diagnostics import check_connection
 from estreamer.testing.certs import client_pkcs12_bytes, make_fmc_certs
 from tests.faulty_servers import faulty_server
 

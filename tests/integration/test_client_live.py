@@ -9,8 +9,9 @@ import time
 import pytest
 
 from estreamer.stream.bookmark import FileBookmarkStore, MemoryBookmarkStore, record_digest
-from estreamer.stream.client import Backoff, Endpoint, StreamClient, run_streams
+from estreamer.stream.client import Endpoint, StreamClient, run_streams
 from estreamer.stream.config import METADATA_RECORDS, RECORD_GROUPS, RecordSelection
+from estreamer.stream.net import Backoff
 from estreamer.stream.outputs import CollectingSink
 from estreamer.testing.samples import generate_mix
 from estreamer.testing.simulator import Faults

@@ -11,8 +11,9 @@ import pytest
 from estreamer.errors import RecordDecodeError, TransportError
 from estreamer.records.decoder import record_header
 from estreamer.stream.bookmark import Bookmark, MemoryBookmarkStore
-from estreamer.stream.client import Backoff, Endpoint, StreamClient, StreamStatus
+from estreamer.stream.client import Endpoint, StreamClient, StreamStatus
 from estreamer.stream.monitor import Monitor
+from estreamer.stream.net import Backoff
 from estreamer.stream.outputs import OutputSink, Outputter, RotatingFileStream
 
 

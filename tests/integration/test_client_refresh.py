@@ -9,7 +9,8 @@ import threading
 
 from estreamer.errors import ConfigurationError
 from estreamer.stream.bookmark import MemoryBookmarkStore
-from estreamer.stream.client import Backoff, Endpoint, StreamClient
+from estreamer.stream.client import Endpoint, StreamClient
+from estreamer.stream.net import Backoff
 from estreamer.stream.outputs import CollectingSink
 from estreamer.stream.tls import client_context, load_pkcs12
 from estreamer.testing.certs import client_pkcs12_bytes

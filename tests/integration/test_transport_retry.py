@@ -17,7 +17,8 @@ import threading
 import time
 
 from estreamer.stream.bookmark import FileBookmarkStore
-from estreamer.stream.client import Backoff, Endpoint, StreamClient
+from estreamer.stream.client import Endpoint, StreamClient
+from estreamer.stream.net import Backoff
 from estreamer.stream.outputs import OutputSink
 from tests.conftest import PKCS12_PASSWORD
 from tests.faulty_servers import faulty_server

@@ -25,7 +25,8 @@ from typing import Any, Callable
 
 from estreamer.errors import ConfigurationError, EStreamerError
 from estreamer.records.formatters import get_formatter
-from estreamer.stream.client import START_MODE_BOOKMARK, Endpoint, StreamClient, StreamStatus
+from estreamer.stream.client import Endpoint, StreamClient, StreamStatus
+from estreamer.stream.config import StartMode
 from estreamer_splunk import (
     SETTINGS_CONF,
     SOURCETYPE_STATUS,
@@ -265,7 +266,7 @@ class InputRun:
             # "start" chooses where the first run begins; once a bookmark exists every run
             # resumes from it (the core's genesis/now modes would ignore it)
             stored = bookmarks.load(primary.address)
-            start = START_MODE_BOOKMARK if stored is not None and stored.second \
+            start = StartMode.BOOKMARK if stored is not None and stored.second \
                 else options.start
             client = StreamClient(
                 endpoints, key=primary.address, sink=sink, bookmarks=bookmarks,

@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import socket
 import ssl
 import threading
@@ -90,13 +89,13 @@ from estreamer.records.metadata import MetadataCache, read_text, set_aside
 from estreamer.records.record import Record
 from estreamer.stream import tls
 from estreamer.stream.bookmark import Bookmark, BookmarkStore, Tracker, key_filename, record_digest
-from estreamer.stream.config import METADATA_RECORDS, RecordSelection
+from estreamer.stream.config import METADATA_RECORDS, RecordSelection, StartMode
+from estreamer.stream.net import Backoff, format_address
 from estreamer.stream.outputs import Sink
 
 log = logging.getLogger("estreamer.client")
 
 #: eNcore's ``start`` values.
-START_MODE_GENESIS, START_MODE_NOW, START_MODE_BOOKMARK = 0, 1, 2
 
 _RECV_SIZE = 256 * 1024
 
@@ -114,7 +113,7 @@ class Endpoint(NamedTuple):
 
     @property
     def address(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        return format_address(self.host, self.port)
 
 
 class MetadataStore(Protocol):
@@ -218,26 +217,6 @@ class StreamStatus:
         return replace(self)
 
 
-class Backoff:
-    """Exponential backoff with jitter, bounded by ``maximum``."""
-
-    def __init__(self, initial: float = 1.0, maximum: float = 60.0,
-                 rng: random.Random | None = None) -> None:
-        self.initial = initial
-        self.maximum = max(maximum, initial)
-        self.failures = 0
-        self._rng = rng or random.Random()
-
-    def next_delay(self) -> float:
-        delay = min(self.initial * (2 ** min(self.failures, 30)), self.maximum)
-        self.failures += 1
-        # jitter in [delay/2, delay]: many clients restarting together do not align
-        return self._rng.uniform(delay / 2, delay)
-
-    def reset(self) -> None:
-        self.failures = 0
-
-
 class _Stopped(Exception):
     """Internal: stop requested or max_events reached inside a session."""
 
@@ -251,7 +230,7 @@ class StreamClient:
 
     def __init__(self, servers: Sequence[Endpoint], *, key: str, sink: Sink,
                  bookmarks: BookmarkStore, metadata: MetadataStore | None = None,
-                 start: int = START_MODE_BOOKMARK, flags: int = DEFAULT_FLAGS,
+                 start: int = StartMode.BOOKMARK, flags: int = DEFAULT_FLAGS,
                  streams: Sequence[Stream] = DEFAULT_STREAMS,
                  selection: RecordSelection | None = None,
                  connect_timeout: float = 10.0, read_timeout: float = 2.0,
@@ -263,7 +242,7 @@ class StreamClient:
                  refresh_servers: Callable[[], Sequence[Endpoint]] | None = None) -> None:
         if not servers:
             raise ValueError("a stream needs at least one server")
-        if start not in (START_MODE_GENESIS, START_MODE_NOW, START_MODE_BOOKMARK):
+        if start not in tuple(StartMode):
             raise ValueError(f"start must be 0, 1 or 2, not {start!r}")
         self.servers = list(servers)
         self.key = key
@@ -376,13 +355,13 @@ class StreamClient:
             except EStreamerError as err:  # names only decorate: never a reason to stop
                 log.warning("%s: metadata cache not loaded (%s); names are learned again "
                             "from the stream", self.key, err)
-        if self.start == START_MODE_BOOKMARK:
+        if self.start == StartMode.BOOKMARK:
             self.tracker = Tracker(bookmark)
             where = (f"bookmark {bookmark.second} ({len(bookmark.digests)} records of "
                      "that second already delivered)") if bookmark and bookmark.second \
                 else "genesis (no bookmark yet)"
         else:
-            where = "genesis" if self.start == START_MODE_GENESIS else "now"
+            where = "genesis" if self.start == StartMode.GENESIS else "now"
             if bookmark is not None and bookmark.second:
                 log.info("%s: start=%d ignores the stored bookmark %d", self.key, self.start,
                          bookmark.second)
@@ -402,7 +381,7 @@ class StreamClient:
         if self.tracker.has_position:
             return self.tracker.begin_session()
         self.tracker.begin_session()
-        return START_NOW if self.start == START_MODE_NOW else START_GENESIS
+        return START_NOW if self.start == StartMode.NOW else START_GENESIS
 
     def _checkpoint(self, final: bool = False) -> None:
         try:

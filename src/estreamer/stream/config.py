@@ -23,11 +23,13 @@ import os
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any
 
 from estreamer.errors import ConfigurationError
 from estreamer.protocol.constants import DEFAULT_FLAGS, RequestFlags
 from estreamer.protocol.streams import Stream, select_streams
+from estreamer.stream.net import format_address
 
 log = logging.getLogger("estreamer.config")
 
@@ -40,7 +42,19 @@ LOG_LEVELS = {"FATAL": logging.CRITICAL, "CRITICAL": logging.CRITICAL,
               "ERROR": logging.ERROR, "WARNING": logging.WARNING, "INFO": logging.INFO,
               "DEBUG": logging.DEBUG, "VERBOSE": VERBOSE, "TRACE": TRACE}
 
-START_GENESIS, START_NOW, START_BOOKMARK = 0, 1, 2
+
+
+class StartMode(IntEnum):
+    """Where a stream starts (eNcore's ``start`` numbers, also the add-on's choice).
+
+    Not the wire value: the request carries a timestamp, ``protocol.START_GENESIS`` (0)
+    or ``protocol.START_NOW`` (0xFFFFFFFF) or the bookmark's second.
+    """
+
+    GENESIS = 0   # every event the FMC still holds
+    NOW = 1       # only events from now on
+    BOOKMARK = 2  # from the stored bookmark, else from genesis
+
 
 #: ``subscription.records`` switches -> request flag (eNcore's names, all on by default).
 SUBSCRIPTION_FLAGS: dict[str, int] = {
@@ -110,7 +124,7 @@ class ServerSettings:
 
     @property
     def address(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        return format_address(self.host, self.port)
 
 
 @dataclass(frozen=True)
@@ -165,7 +179,7 @@ class Settings:
     outputs: tuple[OutputSettings, ...] = ()
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
-    start: int = START_BOOKMARK
+    start: StartMode = StartMode.BOOKMARK
     connect_timeout: float = 10.0
     response_timeout: float = 2.0
     idle_timeout: float = 120.0
@@ -377,11 +391,11 @@ def parse(data: Any, *, config_dir: str = ".", path: str | None = None) -> Setti
         bookmark=_bool(mon, "bookmark", "monitor", True),
         subscribed=_bool(mon, "subscribed", "monitor", True))
 
-    start = top.get("start", START_BOOKMARK)
-    if start not in (0, 1, 2) or isinstance(start, bool):
+    start = top.get("start", StartMode.BOOKMARK)
+    if start not in tuple(StartMode) or isinstance(start, bool):
         raise ConfigurationError(f"start must be 0 (genesis), 1 (now) or 2 (bookmark), "
                                  f"not {start!r}")
-    if start == START_BOOKMARK and not flags & RequestFlags.ARCHIVE_TIMESTAMPS:
+    if start == StartMode.BOOKMARK and not flags & RequestFlags.ARCHIVE_TIMESTAMPS:
         raise ConfigurationError("start 2 (bookmark) needs subscription.records."
                                  "archiveTimestamps true: bookmarks are archive timestamps")
     if not _bool(top, "enabled", "config", True):
@@ -394,7 +408,7 @@ def parse(data: Any, *, config_dir: str = ".", path: str | None = None) -> Setti
     return Settings(
         streams=tuple(streams), flags=flags, request_streams=request_streams,
         selection=selection, outputs=tuple(outputs), logging=logging_settings,
-        monitor=monitor, start=start,
+        monitor=monitor, start=StartMode(start),
         connect_timeout=_number(top, "connectTimeout", "config", 10, low=0.1, high=3600),
         response_timeout=_number(top, "responseTimeout", "config", 2, low=0.05, high=3600),
         idle_timeout=_number(top, "idleTimeout", "config", 120, low=0, high=86400),

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import re
 import socket
 import sys
@@ -43,6 +42,7 @@ from urllib.parse import urlsplit
 from estreamer.durable import fsync_directory
 from estreamer.errors import ConfigurationError, TransportError
 from estreamer.records.record import Record
+from estreamer.stream.net import Backoff
 
 log = logging.getLogger("estreamer.outputs")
 
@@ -419,7 +419,7 @@ class TcpStream:
 
         On a new connection the pieces sent since the last checkpoint go first.
         """
-        delay = self.backoff_initial
+        backoff = Backoff(self.backoff_initial, self.backoff_max)
         while True:
             try:
                 if self._sock is None:
@@ -435,14 +435,13 @@ class TcpStream:
             except OSError as err:
                 self._drop()
                 self.reconnects += 1
-                wait = random.uniform(delay / 2, delay)
+                wait = backoff.next_delay()
                 log.warning("output %s: %s; retrying in %.1fs (is the receiver "
                             "listening?)", self.uri, err.strerror or err, wait)
                 if self.stop.wait(wait):
                     raise TransportError(f"output {self.uri}: stopped while the receiver "
                                          "was unreachable; the events stay un-bookmarked"
                                          ) from err
-                delay = min(delay * 2, self.backoff_max)
 
     def flush(self) -> Position | None:
         if self._sock is not None and _peer_gone(self._sock):
