@@ -57,7 +57,7 @@ def test_every_body_block_version_is_decoded_from_its_own_block_type() -> None:
             assert record.fields["deviceId"] == 7
 
 
-# ---- vectors built by hand from the Integration Guide tables in PROTOCOL.md ------------
+# ---- vectors built by hand from the Integration Guide tables in spec/PROTOCOL.md ------------
 
 def _header(record_type: int, body: bytes, archive: int | None = None) -> bytes:
     if archive is None:
@@ -66,7 +66,7 @@ def _header(record_type: int, body: bytes, archive: int | None = None) -> bytes:
 
 
 def _discovery_header(ipv6: bytes | None) -> bytes:
-    # PROTOCOL.md 7.2: deviceId, legacy IPv4, MAC, hasIpv6, reserved, second, usec,
+    # spec/PROTOCOL.md 7.2: deviceId, legacy IPv4, MAC, hasIpv6, reserved, second, usec,
     # eventType, eventSubtype, fileNumber, filePosition, [IPv6]
     head = struct.pack(">I4s6sBBIIIIII", 42, bytes([10, 1, 2, 3]) if ipv6 is None else b"\0" * 4,
                        bytes.fromhex("0050568a0b0c"), 1 if ipv6 else 0, 0,

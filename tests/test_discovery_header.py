@@ -1,6 +1,6 @@
 """The discovery event header as FMCs send it: hasIpv6 = 1, the host address in 16 more bytes.
 
-PROTOCOL.md 7.2: Cisco's eNcore reads the connection block at the offset that assumes
+spec/PROTOCOL.md 7.2: Cisco's eNcore reads the connection block at the offset that assumes
 the long form, so the generated streams use it by default and the decoder's fast path
 reads it; the short (IPv4-only, 40-byte) form stays valid.
 """

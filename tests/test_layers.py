@@ -1,4 +1,4 @@
-"""Imports point down only (DESIGN.md): protocol < records < stream < testing < cli, the
+"""Imports point down only (docs/design.md): protocol < records < stream < testing < cli, the
 core knows nothing of Splunk, layer 1 does no I/O, and the add-on's glue never imports
 the command line or the test equipment."""
 

@@ -1,6 +1,6 @@
 """Run the built add-on's modular input exactly as splunkd does, and read what it wrote.
 
-splunkd's contract (SPLUNK_FACTS.md section 6): ``python bin/estreamer.py --scheme``;
+splunkd's contract (spec/SPLUNK_FACTS.md section 6): ``python bin/estreamer.py --scheme``;
 ``--validate-arguments`` with ``<items>`` XML on stdin; the stream run with
 ``<input>`` XML on stdin, the XML event stream on stdout, the log on stderr, SIGTERM
 to stop it. The interpreter is one of Splunk's Pythons (3.9, 3.13); ``lib/`` comes

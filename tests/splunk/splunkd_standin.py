@@ -1,7 +1,7 @@
 """A splunkd REST stand-in for tests: real HTTP on loopback, state in memory.
 
 Implements what solnlib, splunklib and splunktaucclib call for a modular input and
-the UCC account page (shared/splunk/SPLUNK_FACTS.md section 7): conf files through
+the UCC account page (spec/SPLUNK_FACTS.md section 7): conf files through
 ``properties`` and ``configs/conf-*``, ``storage/passwords`` and the KV store
 (``storage/collections/config`` and ``data``). Atom XML by default, JSON for
 ``output_mode=json`` and for every KV data endpoint; the status codes the libraries

@@ -1,6 +1,6 @@
 """The record and block layouts, compiled once from ``data/catalogue.json``.
 
-``catalogue.json`` is generated from the shared ``records.yaml`` by
+``catalogue.json`` is generated from the shared ``spec/records.yaml`` by
 ``tools/gen_catalogue.py`` (a test keeps the two in step). Here every layout
 becomes a tuple of *steps*: consecutive fixed-width fields are merged into one
 precompiled ``struct.Struct`` so that the decoder reads a run of fields with a
@@ -25,7 +25,7 @@ FIXED_TYPES: dict[str, str] = {
     "bytes16": "16s", "bytes20": "20s", "bytes32": "32s",
 }
 
-# Type numbers of the framing blocks inside a block of series 1 or 2 (PROTOCOL.md 7.3;
+# Type numbers of the framing blocks inside a block of series 1 or 2 (spec/PROTOCOL.md 7.3;
 # a String is type 0 in both). The decoder accepts any list or BLOB type, as eNcore does.
 BLOB_TYPE = {1: 10, 2: 1}
 LIST_TYPE = {1: 11, 2: 2}
@@ -94,7 +94,7 @@ class RecordLayout(NamedTuple):
     category: str
     steps: tuple[Step, ...]
     by_block_type: dict[int, str]
-    #: eNcore's output groups of the record (records.yaml encoreGroups)
+    #: eNcore's output groups of the record (spec/records.yaml encoreGroups)
     encore_groups: tuple[str, ...] = ()
 
 

@@ -1,14 +1,14 @@
 """Record decoder: one Event Data payload in, one :class:`Record` out.
 
 Everything is driven by the compiled layouts of :mod:`estreamer.records.catalogue`;
-there is no per-record parsing code. Rules (PROTOCOL.md sections 7 and 11.2):
+there is no per-record parsing code. Rules (spec/PROTOCOL.md sections 7 and 11.2):
 
 * the record header is short (8 bytes) or long (16, with the archive
   timestamp) as the payload length says; anything else is an error;
 * every nested block is bounded by its ``blockLength``: unread trailing bytes
   are skipped (newer FMCs append fields), and a block that ends exactly at a
   field boundary leaves the remaining fields absent (older, shorter versions);
-* a pseudo-block (``header: false`` in records.yaml: the id/length/name body of
+* a pseudo-block (``header: false`` in spec/records.yaml: the id/length/name body of
   35 metadata records, the VPN session list item) has no type/length header:
   its fields start at once and end where their own widths say;
 * the body block of records 71, 92-95, 125, 400, 500 and 502 is chosen from
@@ -67,7 +67,7 @@ def record_header(payload: bytes | bytearray | memoryview, offset: int = -1
     """(record type, where the body starts, archive timestamp) of an Event Data payload.
 
     The long (16-byte) header is told from the short one by the payload length
-    (PROTOCOL.md 7.1); the archive timestamp is 0 with the short one. Cheap enough
+    (spec/PROTOCOL.md 7.1); the archive timestamp is 0 with the short one. Cheap enough
     for callers that only need to know which record and which second it is.
     """
     size = len(payload)
@@ -219,8 +219,8 @@ def _block_bounds(buf: bytes, p: int, end: int, what: str) -> tuple[int, int]:
     return block_type, p + length
 
 
-#: Records whose body block may arrive without its header (records.yaml record 98
-#: note, PROTOCOL.md D8): eNcore 3.5.8 and 5.2.11 read a series-2 block 57, eNcore
+#: Records whose body block may arrive without its header (spec/records.yaml record 98
+#: note, spec/PROTOCOL.md D8): eNcore 3.5.8 and 5.2.11 read a series-2 block 57, eNcore
 #: 3.8.4 the same fields straight after the record header. Which form an FMC sends
 #: is unconfirmed, so the decoder peeks (see _bare_fields).
 HEADER_OPTIONAL = frozenset({98})
@@ -263,7 +263,7 @@ def _block(buf: bytes, p: int, end: int, step: Step, out: dict[str, Any],
         layout = BLOCKS[step.of]  # type: ignore[index]
         _check_type(layout, block_type)
     if layout.by_length:
-        # Another layout of this block type has this length (PROTOCOL.md 11.2 rule 4).
+        # Another layout of this block type has this length (spec/PROTOCOL.md 11.2 rule 4).
         layout = BLOCKS[layout.by_length.get(block_end - p, layout.key)]
     _BLOCK_WALKERS[layout.key](buf, p + 8, block_end, layout.steps, target, state)
     if step.name is not None:

@@ -209,7 +209,7 @@ def _emit_body(src: _Source, head: tuple[Step, ...], tail: Step | None, keys: di
 
     Every path of the code ends in a ``return``. A discovery event header splits it:
     FMCs send connection events with hasIpv6 == 1 (the host address, IPv4-mapped for
-    IPv4 hosts, in 16 more bytes; PROTOCOL.md 7.2), older or other records without;
+    IPv4 hosts, in 16 more bytes; spec/PROTOCOL.md 7.2), older or other records without;
     the rest of the body is emitted once for each form, the IPv6 one first.
     """
     for index, step in enumerate(head):

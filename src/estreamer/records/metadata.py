@@ -14,7 +14,7 @@ plus ``Name`` (``deviceId`` -> ``deviceName``, ``ingressZone`` ->
 ``ingressZoneName``), ``...Description`` for a second text, ``impactLevel`` /
 ``impactLevelName`` for the level derived from the impact-flag mask.
 
-Cache keys (COVERAGE.md "Metadata a client must cache", ENCORE_COMPAT.md B25):
+Cache keys (spec/COVERAGE.md "Metadata a client must cache", spec/ENCORE_COMPAT.md B25):
 350 netmap domains by id, 282 SI categories by uuid, 270 ICMP codes by
 (protocol, type, code) so codes of different ICMP types do not collide.
 

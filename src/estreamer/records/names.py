@@ -6,14 +6,14 @@ Sources (facts only, wording ours where wording is not the fact itself):
   (keywords as IANA spells them).
 * TLS cipher suites: the IANA "TLS Cipher Suites" registry (names as IANA
   spells them). The FMC also sends its own names in record 602, which win.
-* eStreamer value conventions: PROTOCOL.md 7.4 (impact mask), COVERAGE.md and
-  ``records.yaml`` ``decorationTables`` / ``discoveryEventTypes`` (blocked values
+* eStreamer value conventions: spec/PROTOCOL.md 7.4 (impact mask), spec/COVERAGE.md and
+  ``spec/records.yaml`` ``decorationTables`` / ``discoveryEventTypes`` (blocked values
   incl. the eNcore 5.2.11 additions, blocked reasons, user auth types, VPN types,
   user protocols, extra-data types, discovery event names; eNcore's spellings
   kept because Splunk searches match on them).
 
 Every table is a plain ``dict`` so decoration is one ``dict.get``. The tables that
-``records.yaml`` holds come from the generated catalogue, not from a second copy here.
+``spec/records.yaml`` holds come from the generated catalogue, not from a second copy here.
 """
 
 from __future__ import annotations
@@ -50,13 +50,13 @@ IP_PROTOCOLS: dict[int, str] = {
 
 # --- intrusion / correlation ------------------------------------------------
 #: ``blocked`` of 400 and 112: 0-2 from the Integration Guide, 3-14 added by eNcore 5.2.11
-#: for FMC 7.2 (records.yaml decorationTables, through the generated catalogue).
+#: for FMC 7.2 (spec/records.yaml decorationTables, through the generated catalogue).
 BLOCKED: dict[int, str] = _TABLES["blocked"]
 
 #: ``blockedReasonId`` of intrusion blocks s2.81/s2.85.
 BLOCKED_REASONS: dict[int, str] = _TABLES["blockedReasonId"]
 
-#: Impact level (derived from the impact-flag mask, PROTOCOL.md 7.4) -> colour name.
+#: Impact level (derived from the impact-flag mask, spec/PROTOCOL.md 7.4) -> colour name.
 IMPACT_LEVELS: dict[int, str] = {
     0: "Gray (unknown)",
     1: "Red (vulnerable)",
@@ -67,7 +67,7 @@ IMPACT_LEVELS: dict[int, str] = {
 
 
 def impact_level(flags: int) -> int:
-    """Impact level 0-4 from the 8-bit impact-flag mask (PROTOCOL.md 7.4)."""
+    """Impact level 0-4 from the 8-bit impact-flag mask (spec/PROTOCOL.md 7.4)."""
     if flags & 0xD8:  # 0x08 | 0x10 | 0x40 | 0x80: a vulnerability or the rule says red
         return 1
     if flags & 0x06 == 0x06:
@@ -271,7 +271,7 @@ def _tls_suites() -> dict[int, str]:
 #: IANA TLS cipher suite code -> name (the common ranges; record 602 overrides).
 TLS_CIPHER_SUITES: dict[int, str] = _tls_suites()
 
-# --- discovery event types (records.yaml discoveryEventTypes) ---------------
+# --- discovery event types (spec/records.yaml discoveryEventTypes) ---------------
 DISCOVERY_EVENT_KINDS: dict[int, str] = {
     int(event_type): entry["kind"] for event_type, entry in DISCOVERY_EVENT_TYPES.items()
 }

@@ -33,7 +33,7 @@ class Record:
     """One eStreamer record, decoded.
 
     ``fields`` holds the body with the catalogue's camelCase names
-    (``records.yaml``): the discovery event header and flattened blocks are
+    (``spec/records.yaml``): the discovery event header and flattened blocks are
     merged at the top level, named blocks are nested dicts, lists are lists of
     dicts. Values are ready for output: integers stay ``int``; addresses are
     text (IPv4-mapped IPv6 as a dotted quad); UUIDs canonical; MACs

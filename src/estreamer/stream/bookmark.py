@@ -1,7 +1,7 @@
 """Bookmarks: where a stream resumes, precise enough for exactly-once delivery.
 
 eNcore kept only the highest archive second written, so a restart sent every record
-of that second again (ENCORE_COMPAT.md B18). A :class:`Bookmark` keeps, with that
+of that second again (spec/ENCORE_COMPAT.md B18). A :class:`Bookmark` keeps, with that
 second, a digest of each record of the second already delivered; on resume the second
 is requested again and the records whose digest is known are skipped (the digests are
 a multiset, so two byte-identical records in one second are both delivered once).

@@ -71,9 +71,9 @@ _RNA = frozenset({10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25
                   28, 29, 31, 34, 35, 42, 44, 45, 46, 47, 48, 51, 52, 53, 73, 74, 75, 76,
                   77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 101, 102, 103, 106,
                   107, 160})
-#: Every record that names things rather than reports an event (records.yaml METADATA
+#: Every record that names things rather than reports an event (spec/records.yaml METADATA
 #: group, the uncategorised name tables, and 131/145/146/322 that eNcore filed under
-#: EVENT - ENCORE_COMPAT.md B28). Always decoded into the metadata cache.
+#: EVENT - spec/ENCORE_COMPAT.md B28). Always decoded into the metadata cache.
 METADATA_RECORDS = frozenset({
     4, 54, 55, 57, 58, 59, 60, 61, 62, 63, 66, 67, 69, 70, 90, 91, 96, 98, 109, 111, 115,
     116, 117, 118, 119, 120, 121, 122, 123, 124, 127, 128, 129, 130, 131, 132, 140, 145,

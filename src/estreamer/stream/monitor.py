@@ -1,7 +1,7 @@
 """Monitor: one log line per stream every period, and the same numbers for callers.
 
 eNcore logged only "N handled; average rate X ev/sec" and parsed but never used its
-``velocity`` option (ENCORE_COMPAT.md B19). Here every line carries:
+``velocity`` option (spec/ENCORE_COMPAT.md B19). Here every line carries:
 
 * handled - records written, and rate - records per second over the last period;
 * velocity - archive seconds advanced per wall second over the period (>= 1 keeps up

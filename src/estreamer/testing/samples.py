@@ -11,7 +11,7 @@ check exactly-once by identity.
 Connection events carry the long discovery event header, as FMCs send them:
 hasIpv6 = 1 and the host (initiator) address in the 16 extra bytes,
 IPv4-mapped (::ffff:a.b.c.d) for an IPv4 host, legacyIpAddress 0.0.0.0
-(PROTOCOL.md 7.2; Cisco's eNcore reads the connection block at the offset
+(spec/PROTOCOL.md 7.2; Cisco's eNcore reads the connection block at the offset
 that assumes it). ``ipv6_header=False`` gives the short, 40-byte form.
 
 Encoding ~110 fields per record is slow in Python, so each record type is
@@ -37,7 +37,7 @@ U16 = struct.Struct(">H")
 U32 = struct.Struct(">I")
 
 #: body block versions per FMC release: what an FMC serves for eNcore 5.2.11's requested
-#: versions (FMC 7.x) and for eNcore 3.5.8's (FMC 6.x); PROTOCOL.md 11.1
+#: versions (FMC 7.x) and for eNcore 3.5.8's (FMC 6.x); spec/PROTOCOL.md 11.1
 FMC7_BLOCKS = served_blocks(DEFAULT_STREAMS)
 FMC6_BLOCKS = served_blocks(LEGACY_STREAMS)
 

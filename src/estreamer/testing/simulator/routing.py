@@ -1,4 +1,4 @@
-"""Which archived records a request asks for (COVERAGE.md "Requested by").
+"""Which archived records a request asks for (spec/COVERAGE.md "Requested by").
 
 An FMC sends a record only when the request names its stream: intrusion 400 with
 event type 12, connection 71 with 71, and so on; packets (2) only with flag bit 0,

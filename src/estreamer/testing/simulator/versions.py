@@ -1,9 +1,9 @@
 """Which body layout the simulated FMC serves for the (event type, version) pairs requested.
 
 An FMC renders each event in the layout of the version the Streaming Request asked
-for (PROTOCOL.md 5.7 and 11.1): a client asking for connection v14 gets block 163,
+for (spec/PROTOCOL.md 5.7 and 11.1): a client asking for connection v14 gets block 163,
 one asking for v17 gets the FMC 7.x block. Records whose body block is chosen by
-its type (records.yaml ``bodyByBlockType``) are therefore re-encoded, when the
+its type (spec/records.yaml ``bodyByBlockType``) are therefore re-encoded, when the
 archive holds them in another layout, before they are served.
 
 The table keeps to what the sources show: each version eNcore 3.5.8 or 5.2.11
