@@ -11,7 +11,8 @@ import struct
 
 import pytest
 
-from estreamer.records import decoder
+from estreamer.errors import RecordDecodeError
+from estreamer.records import codegen
 from estreamer.records.catalogue import RECORDS
 from estreamer.records.decoder import decode_record
 from estreamer.records.encoder import encode_record
@@ -24,14 +25,8 @@ MAPPED = bytes(10) + b"\xff\xff"
 
 def _generic(payload: bytes) -> dict:
     """The reference walker's fields (the generated fast path switched off)."""
-    saved = dict(decoder._BLOCK_WALKERS), dict(decoder._RECORD_FAST)
-    try:
-        decoder._RECORD_FAST.clear()
-        decoder._BLOCK_WALKERS.update(dict.fromkeys(decoder._BLOCK_WALKERS, decoder._walk))
+    with codegen.disabled():
         return decode_record(payload).fields
-    finally:
-        decoder._BLOCK_WALKERS.update(saved[0])
-        decoder._RECORD_FAST.update(saved[1])
 
 
 def _connections(**options: bool) -> list[bytes]:
@@ -93,7 +88,7 @@ def test_fast_path_leaves_a_missing_ipv6_address_to_the_walker_and_its_error() -
     payload = encode_record(19, {"hasIpv6": 1, "ipv6Address": "2001:db8::1"})
     cut = payload[:-8]
     cut = struct.pack(">II", 19, len(cut) - 8) + cut[8:]
-    with pytest.raises(decoder.RecordDecodeError, match="IPv6 address is missing"):
+    with pytest.raises(RecordDecodeError, match="IPv6 address is missing"):
         decode_record(cut)
 
 

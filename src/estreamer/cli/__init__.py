@@ -12,7 +12,7 @@ from ..errors import EStreamerError
 from .arguments import OneLineParser
 
 # Each module defines register(subparsers), which adds its parser with func=handler.
-COMMANDS = ("run", "test", "demo", "decode", "sample", "certs", "simulate")
+COMMANDS = ("run", "test", "demo", "decode", "sample", "certs", "simulate", "explain")
 
 
 def build_parser() -> argparse.ArgumentParser:

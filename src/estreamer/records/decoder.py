@@ -30,6 +30,7 @@ from typing import Any
 
 from estreamer.errors import RecordDecodeError
 
+from . import codegen
 from .catalogue import (
     BLOB,
     BLOCK,
@@ -323,5 +324,22 @@ def _record_fast(record: RecordLayout) -> Any:
     return compile_record(record._replace(by_block_type=plain), f"record_{record.record_type}")
 
 
-_BLOCK_WALKERS = {key: _block_walker(key) for key in BLOCKS}
-_RECORD_FAST = {rt: fast for rt, r in RECORDS.items() if (fast := _record_fast(r)) is not None}
+#: the walker of each block layout and the fast decoder of each record type in use:
+#: the generated ones, or the generic walker alone when code generation is off
+_BLOCK_WALKERS: dict[str, Any] = {}
+_RECORD_FAST: dict[int, Any] = {}
+_generated: dict[str, Any] = {}  # "blocks", "records": made once, on first use
+
+
+def _use_generated(enabled: bool) -> None:
+    if enabled and not _generated:
+        _generated["blocks"] = {key: _block_walker(key) for key in BLOCKS}
+        _generated["records"] = {rt: fast for rt, r in RECORDS.items()
+                                 if (fast := _record_fast(r)) is not None}
+    _BLOCK_WALKERS.update(_generated["blocks"] if enabled else dict.fromkeys(BLOCKS, _walk))
+    _RECORD_FAST.clear()
+    if enabled:
+        _RECORD_FAST.update(_generated["records"])
+
+
+codegen.on_switch(_use_generated)

@@ -2,7 +2,7 @@
 
 The generic decoder in :mod:`estreamer.records.decoder` walks a layout's steps one by
 one; that costs an interpreter round trip per step and a dict write per field.
-Here a layout becomes one small Python function (built with ``exec`` from the
+Here a layout becomes one small Python function (built by :mod:`.codegen` from the
 same steps, like ``collections.namedtuple`` builds its classes) that unpacks
 fixed runs into locals, reads String blocks inline and creates the fields with
 a single dict display. The generated code only handles the regular case:
@@ -27,6 +27,7 @@ from __future__ import annotations
 import struct
 from typing import Any, Callable
 
+from . import codegen
 from .catalogue import (
     BLOCK,
     BLOCKS,
@@ -151,8 +152,7 @@ class _Source:
         return "{" + ", ".join(f"{name!r}: {expr}" for name, expr in self.items) + "}"
 
     def build(self, name: str) -> Any:
-        exec("\n".join(self.lines), self.env)
-        return self.env[name]
+        return codegen.build("\n".join(self.lines) + "\n", name, self.env, name)
 
 
 def compile_block(steps: tuple[Step, ...], walk: Walker, name: str) -> Walker | None:

@@ -40,6 +40,7 @@ from typing import Any, Callable, NamedTuple, Union
 
 from estreamer.durable import atomic_write
 from estreamer.errors import ConfigurationError
+from estreamer.records import codegen
 from estreamer.records import names as C
 from estreamer.records.record import FieldNames, Record
 from estreamer.records.values import ip6_text
@@ -523,6 +524,11 @@ def _path_value(fields: dict, parts: tuple[str, ...]) -> Any:
     return value
 
 
+def decoration_source(record_type: int) -> str:
+    """The generated decorator of ``record_type`` for a fields dict (``estreamer explain``)."""
+    return _source(record_type).text
+
+
 class _Source(NamedTuple):
     """A record type's decorations as Python source, compiled once per process."""
 
@@ -623,7 +629,8 @@ def _source(record_type: int, names: FieldNames | None = None) -> _Source:
     if len(lines) == header:
         lines.append("    return")
     text = "\n".join(lines) + "\n"
-    code = compile(text, f"<decorate {record_type}>", "exec")
+    label = f"decorate_{record_type}" + ("" if names is None else f"_flat{names.serial}")
+    code = codegen.compile_source(text, label)
     cached = _sources[key] = _Source(text, code, tuple(tables), tuple(fallbacks),
                                      tuple(functions))
     return cached
@@ -745,7 +752,12 @@ class MetadataCache:
 
     # --- decoration -----------------------------------------------------
     def _plan(self, record_type: int, names: FieldNames | None) -> Callable[[Any, dict], None]:
-        """The generated decorator of ``record_type``, bound to this cache's live tables."""
+        """The generated decorator of ``record_type``, bound to this cache's live tables
+        (the reference decorator when code generation is off)."""
+        if not codegen.enabled():
+            reference = self._plans[_plan_key(record_type, names)] = \
+                self._reference_plan(record_type, names)
+            return reference
         source = _source(record_type, names)
         env: dict[str, Any] = {"_path_value": _path_value}
         env.update((f"T{i}", self.table(name).get) for i, name in enumerate(source.tables))
@@ -755,6 +767,36 @@ class MetadataCache:
         plan: Callable[[Any, dict], None] = env["decorate"]
         self._plans[_plan_key(record_type, names)] = plan
         return plan
+
+    def _reference_plan(self, record_type: int, names: FieldNames | None
+                        ) -> Callable[[Any, dict], None]:
+        """:data:`DECORATIONS` read step by step: what the generated decorator does."""
+        def read(source: Any, path: str) -> Any:
+            if names is not None:  # a flat record's values tuple, by position
+                return source[names.position[path]]
+            return _path_value(source, tuple(path.split("."))) if "." in path \
+                else source.get(path)
+
+        decos = [deco for deco in DECORATIONS.get(record_type, _DEVICE)
+                 if names is None or all(path in names.position for path in deco.fields)]
+        lookups = [FUNCTIONS[deco.table[3:]] if deco.table.startswith("fn:")
+                   else self.table(deco.table).get for deco in decos]
+
+        def decorate(source: Any, computed: dict) -> None:
+            for deco, lookup in zip(decos, lookups):
+                parts = [read(source, path) for path in deco.fields]
+                if None in parts:
+                    continue
+                key = parts[0] if len(parts) == 1 else tuple(parts)
+                name = lookup(key)
+                if not deco.table.startswith("fn:"):
+                    if name is None and deco.table in FALLBACKS:
+                        name = FALLBACKS[deco.table].get(key)
+                    if name is not None and deco.part is not None:
+                        name = name.get(deco.part)
+                if name is not None:
+                    computed[deco.name] = name
+        return decorate
 
     def decorate(self, record: Record) -> Record:
         """Fill ``record.computed`` with the names known for its ids; returns the record."""

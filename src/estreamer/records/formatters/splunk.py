@@ -26,7 +26,7 @@ import re
 from operator import itemgetter
 from typing import Any, Callable, NamedTuple
 
-from estreamer.records import catalogue
+from estreamer.records import catalogue, codegen
 from estreamer.records.formatters.splunk_names import (
     computed_names,
     layout_paths,
@@ -186,15 +186,37 @@ def _build(record: Record) -> _Plan:
         lines.append(f"    {', '.join(f'v{i}' for i in range(len(top)))}, = get(F)")
     lines.append(f"    return TEMPLATE % ({', '.join(args)},)")
     source = "\n".join(lines) + "\n"
-    env: dict[str, Any] = {"TEMPLATE": template, "quoted": _QUOTED.get, "text": _text,
-                           "value_text": _value_text}
-    if len(top) > 1:
-        env["get"] = itemgetter(*where)
-    # the file name tells the layouts apart in tracebacks and profiles
-    exec(compile(source, f"<splunk {rt}/{record.block_type}>", "exec"), env)
+    if codegen.enabled():
+        env: dict[str, Any] = {"TEMPLATE": template, "quoted": _QUOTED.get, "text": _text,
+                               "value_text": _value_text}
+        if len(top) > 1:
+            env["get"] = itemgetter(*where)
+        # the label tells the layouts apart in tracebacks and profiles
+        form = "" if values is None else f"_flat{names.serial}"  # type: ignore[union-attr]
+        render = codegen.build(source, f"splunk_{rt}_{record.block_type}{form}", env, "render")
+    else:
+        render = _reference_render(template, where, args[:-1])
     computed = computed_names(rt)
     pairs = {key: _PAIRS.setdefault(name, {}) for key, name in computed.items()}
-    return _Plan(env["render"], tuple(nested), pairs, computed, source)
+    return _Plan(render, tuple(nested), pairs, computed, source)
+
+
+def _reference_render(template: str, where: list[Any], args: list[str]
+                      ) -> Callable[[Any, str], str]:
+    """What the generated ``render`` does, value by value (code generation off):
+    ``args`` says how each value is written, as the generated expressions do."""
+    def render(fields: Any, rest: str) -> str:
+        out: list[Any] = []
+        for place, arg in zip(where, args):
+            value = fields[place]
+            if arg.startswith("(quoted("):
+                out.append(_QUOTED.get(value) or _text(value))
+            elif arg.startswith("value_text("):
+                out.append(_value_text(value))
+            else:
+                out.append(value)
+        return template % (*out, rest)
+    return render
 
 
 _plans: dict[tuple[int, Any, int], _Plan] = {}
@@ -257,6 +279,15 @@ def _rest(plan: _Plan, record: Record) -> str:
 
 #: plans of flat records, by record type and FieldNames serial
 _flat_plans: dict[tuple[int, int], _Plan] = {}
+
+
+def _forget_plans(enabled: bool) -> None:
+    """Plans are generated or interpreted (codegen); a switch makes them again."""
+    _plans.clear()
+    _flat_plans.clear()
+
+
+codegen.on_switch(_forget_plans)
 
 
 def format_splunk(record: Record) -> str:
