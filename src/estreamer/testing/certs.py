@@ -10,7 +10,8 @@ server_names=("127.0.0.1", "localhost"), days=365) -> FmcCertificates``
     mode 0600). The client certificate's CN is ``client_cn``: the FMC compares it
     with the address it sees the client connect from. ``legacy=True`` encrypts the
     way older FMCs (OpenSSL 1.x) did: certificates with RC2-40, the key with 3DES,
-    SHA-1 MAC; else AES-256 (PBES2) with an SHA-256 MAC.
+    SHA-1 MAC (written by the ``openssl`` command, which must be on PATH); else AES-256
+    (PBES2) with an SHA-256 MAC.
 
 ``CertificateAuthority``
     ``create()`` a CA in memory, ``issue()`` certificates with chosen validity;
@@ -28,19 +29,17 @@ enough to run the simulator and the client.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import ipaddress
 import os
-import secrets
+import shutil
+import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
-from cryptography.hazmat.primitives import hashes, hmac, serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.ciphers import Cipher, modes
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -243,206 +242,30 @@ def pkcs12_bytes(key: rsa.RSAPrivateKey, cert: x509.Certificate,
                                                  list(cas), encryption)
 
 
-# -- legacy PKCS12 (RFC 7292) ----------------------------------------------------------
-# cryptography reads RC2-40 files but cannot write them, and its RC2 takes 128-bit keys
-# only; older FMCs wrote exactly this format, so it is built here: DER by hand, the
-# PKCS12 key derivation, RC2 (RFC 2268) for the certificate bag, 3DES for the key.
-
-def _der(tag: int, content: bytes) -> bytes:
-    size = len(content)
-    if size < 0x80:
-        return bytes((tag, size)) + content
-    raw = size.to_bytes((size.bit_length() + 7) // 8, "big")
-    return bytes((tag, 0x80 | len(raw))) + raw + content
-
-
-def _seq(*items: bytes) -> bytes:
-    return _der(0x30, b"".join(items))
-
-
-def _oid(dotted: str) -> bytes:
-    arcs = [int(part) for part in dotted.split(".")]
-    out = bytearray([40 * arcs[0] + arcs[1]])
-    for arc in arcs[2:]:
-        chunk = [arc & 0x7F]
-        arc >>= 7
-        while arc:
-            chunk.append(0x80 | (arc & 0x7F))
-            arc >>= 7
-        out += bytes(reversed(chunk))
-    return _der(0x06, bytes(out))
-
-
-def _int(value: int) -> bytes:
-    return _der(0x02, value.to_bytes(value.bit_length() // 8 + 1, "big"))
-
-
-def _octets(data: bytes) -> bytes:
-    return _der(0x04, data)
-
-
-def _explicit0(content: bytes) -> bytes:
-    return _der(0xA0, content)
-
-
-_OID_DATA = "1.2.840.113549.1.7.1"
-_OID_ENCRYPTED_DATA = "1.2.840.113549.1.7.6"
-_OID_PBE_SHA1_3DES = "1.2.840.113549.1.12.1.3"
-_OID_PBE_SHA1_RC2_40 = "1.2.840.113549.1.12.1.6"
-_OID_KEY_BAG_SHROUDED = "1.2.840.113549.1.12.10.1.2"
-_OID_CERT_BAG = "1.2.840.113549.1.12.10.1.3"
-_OID_X509_CERT = "1.2.840.113549.1.9.22.1"
-_OID_FRIENDLY_NAME = "1.2.840.113549.1.9.20"
-_OID_LOCAL_KEY_ID = "1.2.840.113549.1.9.21"
-_OID_SHA1 = "1.3.14.3.2.26"
-
-
-def pkcs12_kdf(password: bytes, salt: bytes, purpose: int, iterations: int,
-               size: int) -> bytes:
-    """RFC 7292 appendix B key derivation with SHA-1 (purpose 1 key, 2 IV, 3 MAC).
-
-    ``password`` is the UTF-8 password; it is used as a NUL-terminated BMPString.
-    """
-    u, v = 20, 64
-    bmp = password.decode("utf-8").encode("utf-16-be") + b"\x00\x00"
-    diversifier = bytes([purpose]) * v
-
-    def fill(data: bytes) -> bytes:
-        if not data:
-            return b""
-        length = v * ((len(data) + v - 1) // v)
-        return (data * (length // len(data) + 1))[:length]
-
-    block = bytearray(fill(salt) + fill(bmp))
-    out = b""
-    while True:
-        digest = hashlib.sha1(diversifier + bytes(block)).digest()
-        for _ in range(iterations - 1):
-            digest = hashlib.sha1(digest).digest()
-        out += digest
-        if len(out) >= size:
-            return out[:size]
-        addend = int.from_bytes((digest * (v // u + 1))[:v], "big") + 1
-        for start in range(0, len(block), v):
-            value = (int.from_bytes(block[start:start + v], "big") + addend) % (1 << (8 * v))
-            block[start:start + v] = value.to_bytes(v, "big")
-
-
-# RFC 2268 section 2: PITABLE, a permutation of 0..255 derived from the digits of pi.
-_PITABLE = bytes.fromhex(
-    "d978f9c419ddb5ed28e9fd794aa0d89dc67e37832b76538e624c6488448bfba2"
-    "179a59f587b34f1361456d8d09817d32bd8f40eb86b77b0bf09521225c6b4e82"
-    "54d66593ce60b21c7356c014a78cf1dc1275ca1f3bbee4d1423dd430a33cb626"
-    "6fbf0eda4669075727f21d9bbc944303f811c7f690ef3ee706c3d52fc8661ed7"
-    "08e8eade8052eef784aa72ac354d6a2a961ad2715a1549744b9fd05e0418a4ec"
-    "c2e0416e0f51cbcc2491af50a1f47039997c3a8523b8b47afc02365b25559731"
-    "2d5dfa98e38a92ae05df2910676cbac9d300e6cfe19ea82c6316013f58e289a9"
-    "0d38341bab33ffb0bb480c5fb9b1cd2ec5f3db47e5a59c770aa62068fe7fc1ad")
-
-
-def rc2_key_schedule(key: bytes, effective_bits: int) -> list[int]:
-    """RC2 key expansion (RFC 2268 section 2): 64 16-bit words."""
-    size = len(key)
-    if not 1 <= size <= 128 or not 1 <= effective_bits <= 1024:
-        raise ValueError("RC2 key must be 1..128 bytes, effective bits 1..1024")
-    buf = bytearray(128)
-    buf[:size] = key
-    for i in range(size, 128):
-        buf[i] = _PITABLE[(buf[i - 1] + buf[i - size]) & 0xFF]
-    t8 = (effective_bits + 7) // 8
-    mask = 0xFF % (1 << (8 + effective_bits - 8 * t8))
-    buf[128 - t8] = _PITABLE[buf[128 - t8] & mask]
-    for i in range(127 - t8, -1, -1):
-        buf[i] = _PITABLE[buf[i + 1] ^ buf[i + t8]]
-    return [buf[2 * i] | (buf[2 * i + 1] << 8) for i in range(64)]
-
-
-def rc2_encrypt_block(schedule: list[int], block: bytes) -> bytes:
-    """Encrypt one 8-byte block with an RC2 key schedule (RFC 2268 section 3)."""
-    r = [block[0] | block[1] << 8, block[2] | block[3] << 8,
-         block[4] | block[5] << 8, block[6] | block[7] << 8]
-    shifts = (1, 2, 3, 5)
-    j = 0
-    for round_no in range(16):
-        for i in range(4):
-            value = (r[i] + schedule[j] + (r[i - 1] & r[i - 2])
-                     + ((~r[i - 1]) & r[i - 3])) & 0xFFFF
-            j += 1
-            r[i] = ((value << shifts[i]) | (value >> (16 - shifts[i]))) & 0xFFFF
-        if round_no in (4, 10):  # the two mashing rounds after mixing rounds 5 and 11
-            for i in range(4):
-                r[i] = (r[i] + schedule[r[i - 1] & 63]) & 0xFFFF
-    return b"".join(word.to_bytes(2, "little") for word in r)
-
-
-def rc2_cbc_encrypt(key: bytes, effective_bits: int, iv: bytes, data: bytes) -> bytes:
-    """RC2-CBC with PKCS#7 padding."""
-    schedule = rc2_key_schedule(key, effective_bits)
-    pad = 8 - len(data) % 8
-    data += bytes([pad]) * pad
-    out = bytearray()
-    previous = iv
-    for start in range(0, len(data), 8):
-        chunk = bytes(a ^ b for a, b in zip(data[start:start + 8], previous))
-        previous = rc2_encrypt_block(schedule, chunk)
-        out += previous
-    return bytes(out)
-
-
-def _tdes_cbc_encrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
-    pad = 8 - len(data) % 8
-    encryptor = Cipher(TripleDES(key), modes.CBC(iv)).encryptor()
-    return encryptor.update(data + bytes([pad]) * pad) + encryptor.finalize()
-
-
-def _pbe_params(oid: str, salt: bytes, iterations: int) -> bytes:
-    return _seq(_oid(oid), _seq(_octets(salt), _int(iterations)))
-
-
-def _bag_attributes(local_key_id: bytes, name: str) -> bytes:
-    attributes = [_seq(_oid(_OID_LOCAL_KEY_ID), _der(0x31, _octets(local_key_id)))]
-    if name:
-        attributes.insert(0, _seq(_oid(_OID_FRIENDLY_NAME),
-                                  _der(0x31, _der(0x1E, name.encode("utf-16-be")))))
-    return _der(0x31, b"".join(attributes))
-
+# -- legacy PKCS12 ------------------------------------------------------------------------
+# cryptography reads RC2-40 files but cannot write them; the openssl command does, as
+# OpenSSL 1.x wrote them by default (what older FMCs issued): ``-legacy`` means RC2-40
+# for the certificates, 3DES for the key and an SHA-1 MAC. The key reaches openssl
+# through a pipe and the password through its environment: neither argv nor a file.
 
 def _legacy_pkcs12(key: rsa.RSAPrivateKey, cert: x509.Certificate,
                    cas: Sequence[x509.Certificate], password: bytes, name: str) -> bytes:
-    iterations = PKCS12_ITERATIONS
-    cert_der = cert.public_bytes(serialization.Encoding.DER)
-    local_key_id = hashlib.sha1(cert_der).digest()
-
-    def cert_bag(der: bytes, attributes: bytes) -> bytes:
-        value = _seq(_oid(_OID_X509_CERT), _explicit0(_octets(der)))
-        return _seq(_oid(_OID_CERT_BAG), _explicit0(value), attributes)
-
-    bags = [cert_bag(cert_der, _bag_attributes(local_key_id, name))]
-    bags += [cert_bag(ca.public_bytes(serialization.Encoding.DER), b"") for ca in cas]
-    salt = secrets.token_bytes(8)
-    cert_cipher = rc2_cbc_encrypt(pkcs12_kdf(password, salt, 1, iterations, 5), 40,
-                                  pkcs12_kdf(password, salt, 2, iterations, 8),
-                                  _seq(*bags))
-    encrypted_data = _seq(_int(0), _seq(_oid(_OID_DATA),
-                                        _pbe_params(_OID_PBE_SHA1_RC2_40, salt, iterations),
-                                        _der(0x80, cert_cipher)))
-    certs_info = _seq(_oid(_OID_ENCRYPTED_DATA), _explicit0(encrypted_data))
-
-    # the key is PKCS#8 in memory only, encrypted before it goes anywhere
-    pkcs8 = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                              serialization.NoEncryption())
-    key_salt = secrets.token_bytes(8)
-    key_cipher = _tdes_cbc_encrypt(pkcs12_kdf(password, key_salt, 1, iterations, 24),
-                                   pkcs12_kdf(password, key_salt, 2, iterations, 8), pkcs8)
-    shrouded = _seq(_pbe_params(_OID_PBE_SHA1_3DES, key_salt, iterations), _octets(key_cipher))
-    key_bag = _seq(_oid(_OID_KEY_BAG_SHROUDED), _explicit0(shrouded),
-                   _bag_attributes(local_key_id, name))
-    key_info = _seq(_oid(_OID_DATA), _explicit0(_octets(_seq(key_bag))))
-
-    auth_safe = _seq(certs_info, key_info)
-    mac_salt = secrets.token_bytes(8)
-    mac = hmac.HMAC(pkcs12_kdf(password, mac_salt, 3, iterations, 20), hashes.SHA1())
-    mac.update(auth_safe)
-    mac_data = _seq(_seq(_seq(_oid(_OID_SHA1), _der(0x05, b"")), _octets(mac.finalize())),
-                    _octets(mac_salt), _int(iterations))
-    return _seq(_int(3), _seq(_oid(_OID_DATA), _explicit0(_octets(auth_safe))), mac_data)
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise ConfigurationError("a legacy (RC2-40) PKCS12 needs the openssl command, "
+                                 "which is not on PATH; install OpenSSL or leave out --legacy")
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    pem += b"".join(c.public_bytes(serialization.Encoding.PEM) for c in (cert, *cas))
+    command = [openssl, "pkcs12", "-export", "-legacy", "-passout", "env:ESTREAMER_P12_PASS",
+               "-iter", str(PKCS12_ITERATIONS), "-maciter"]
+    if name:
+        command += ["-name", name]
+    env = dict(os.environ, ESTREAMER_P12_PASS=password.decode("utf-8", "surrogateescape"))
+    result = subprocess.run(command, input=pem, capture_output=True, env=env, timeout=60)
+    if result.returncode != 0:
+        cause = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ConfigurationError(
+            "openssl could not write a legacy PKCS12 (" + (cause[0] if cause else "no "
+            "message") + "); OpenSSL 3 needs its legacy provider for RC2-40")
+    return result.stdout
