@@ -33,9 +33,7 @@ from estreamer.stream.tls import ClientIdentity, load_pkcs12
 from estreamer.stream.tls import client_context as make_client_context
 from estreamer.testing.certs import FmcCertificates, make_fmc_certs
 from estreamer.testing.simulator import Simulator
-
-#: password of the session's client.pkcs12 (throw-away test certificates only)
-PKCS12_PASSWORD = "test-only-password"
+from tests.support.certs import PKCS12_PASSWORD
 
 
 @pytest.fixture(scope="session")

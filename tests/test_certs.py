@@ -39,7 +39,7 @@ def test_make_fmc_certs_writes_the_four_files_with_private_modes(fmc_certs):
 
 
 def test_client_pkcs12_is_what_an_fmc_issues(fmc_certs):
-    from tests.conftest import PKCS12_PASSWORD
+    from tests.support.certs import PKCS12_PASSWORD
 
     data = fmc_certs.client_pkcs12.read_bytes()
     assert PBES2_OID in data and RC2_40_OID not in data

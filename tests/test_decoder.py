@@ -14,8 +14,7 @@ from estreamer.records import codegen
 from estreamer.records.catalogue import BLOCKS, RECORDS
 from estreamer.records.decoder import decode_record
 from estreamer.records.encoder import encode_record
-
-from .layout_values import record_values
+from tests.support.layout_values import record_values
 
 ALL_TYPES = sorted(RECORDS)
 

@@ -19,8 +19,7 @@ from estreamer.records.formatters import FORMATTERS
 from estreamer.records.metadata import MetadataCache
 from estreamer.records.record import FieldNames, Record
 from estreamer.testing.samples import generate_mix
-
-from .layout_values import record_values
+from tests.support.layout_values import record_values
 
 
 def _as_dict(record: Record) -> Record:

@@ -14,7 +14,7 @@ from estreamer.records.formatters.splunk import (
 )
 from estreamer.records.metadata import MetadataCache
 from estreamer.records.record import Record
-from tests.test_formatters_records import HOSTILE, all_minimal_records, minimal_record
+from tests.support.records import HOSTILE, all_minimal_records, minimal_record
 
 _PAIR = re.compile(r'([A-Za-z0-9_.]+)=("(?:[^"\\]|\\.)*"|[^\s"]*)(?:\s|$)')
 _UNESCAPE = {"\\": "\\", '"': '"', "n": "\n", "r": "\r", "t": "\t"}

@@ -109,3 +109,20 @@ def test_public_api_is_exported_at_the_top() -> None:
     assert estreamer.StreamClient is StreamClient
     assert estreamer.EStreamerError is EStreamerError
     assert set(estreamer.__all__) <= set(dir(estreamer)) | set(estreamer._LAZY)
+
+
+def test_no_test_module_imports_another_test_module_or_a_conftest() -> None:
+    """Shared helpers live in tests/support (a test module is no library)."""
+    tests = ROOT / "tests"
+    found = {}
+    for path in tests.rglob("*.py"):
+        if "fake_splunk" in path.parts:
+            continue
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        bad = sorted(m for m in _modules(path, module)
+                     if m.startswith("tests.") and any(
+                         part.startswith("test_") or part == "conftest"
+                         for part in m.split(".")[1:]))
+        if bad:
+            found[module] = bad
+    assert found == {}

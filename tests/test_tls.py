@@ -18,8 +18,8 @@ from estreamer.errors import ConfigurationError, TransportError
 from estreamer.protocol import DEFAULT_FLAGS, START_NOW, event_stream_request
 from estreamer.stream import tls
 from estreamer.testing.certs import CertificateAuthority, client_pkcs12_bytes, make_fmc_certs
-from tests.conftest import PKCS12_PASSWORD
-from tests.faulty_servers import faulty_server
+from tests.support.certs import PKCS12_PASSWORD
+from tests.support.faulty_servers import faulty_server
 
 UTC = dt.timezone.utc
 

@@ -12,7 +12,7 @@ from estreamer.protocol import DEFAULT_FLAGS, RequestFlags
 from estreamer.stream import tls
 from estreamer.stream.diagnostics import check_connection
 from estreamer.testing.certs import client_pkcs12_bytes, make_fmc_certs
-from tests.faulty_servers import faulty_server
+from tests.support.faulty_servers import faulty_server
 
 
 def test_success_is_the_line_estreamer_test_prints(simulator, client_context):

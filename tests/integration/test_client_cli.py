@@ -15,7 +15,7 @@ import time
 import pytest
 
 from estreamer.stream.config import METADATA_RECORDS
-from tests.conftest import PKCS12_PASSWORD
+from tests.support.certs import PKCS12_PASSWORD
 
 # The two subcommands, wired the way the console script wires them (independent of the
 # command list in estreamer.cli, which the lead maintains).

@@ -13,8 +13,7 @@ from estreamer.records.metadata import MetadataCache
 from estreamer.stream.bookmark import FileBookmarkStore
 from estreamer.stream.client import FileMetadataStore
 from estreamer.stream.outputs import CollectingSink
-
-from .test_client_live import assert_exactly_once, event_count, make_client
+from tests.support.live import assert_exactly_once, event_count, make_client
 
 
 class RefusingStore(FileMetadataStore):

@@ -14,8 +14,7 @@ from estreamer.stream.net import Backoff
 from estreamer.stream.outputs import CollectingSink
 from estreamer.stream.tls import client_context, load_pkcs12
 from estreamer.testing.certs import client_pkcs12_bytes
-
-from .test_client_live import EVENTS, assert_exactly_once, event_count
+from tests.support.live import EVENTS, assert_exactly_once, event_count
 
 
 def _context(fmc_certs, cn: str) -> ssl.SSLContext:

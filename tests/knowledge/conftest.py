@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from typing import Any
 
@@ -13,8 +12,7 @@ from estreamer.records.encoder import encode_record
 from estreamer.records.formatters.splunk import format_splunk
 from estreamer.records.metadata import MetadataCache
 from estreamer.testing import samples
-
-from .props_engine import Knowledge, search_time
+from tests.support.splunk_emulation.props_engine import Knowledge, search_time
 
 DATA = "cisco:estreamer:data"
 
@@ -61,21 +59,3 @@ def fields_of(knowledge: Knowledge) -> Callable[[str], dict[str, Any]]:
     def run(line: str) -> dict[str, Any]:
         return search_time(knowledge, DATA, line)
     return run
-
-
-def connection_fields(seed: int = 0, **changes: Any) -> dict[str, Any]:
-    fields = samples._connection(random.Random(seed))
-    fields.update(changes)
-    return fields
-
-
-def intrusion_fields(seed: int = 0, **changes: Any) -> dict[str, Any]:
-    fields = samples._intrusion(random.Random(seed))
-    fields.update(changes)
-    return fields
-
-
-def file_fields(malware: bool, seed: int = 0, **changes: Any) -> dict[str, Any]:
-    fields = samples._file(random.Random(seed), malware)
-    fields.update(changes)
-    return fields

@@ -10,8 +10,9 @@ import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.splunk import harness
-from tests.splunk.conftest import ROOT
+from tests.support import splunk_harness as harness
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _conf(path: Path) -> configparser.ConfigParser:

@@ -8,7 +8,7 @@ import subprocess
 import textwrap
 from pathlib import Path
 
-from tests.splunk.splunkd_standin import KV_DOCUMENT_LIMIT, KV_INITIALIZING, StandIn
+from tests.support.splunkd_standin import KV_DOCUMENT_LIMIT, KV_INITIALIZING, StandIn
 
 METADATA = "TA_estreamer_metadata"
 

@@ -10,11 +10,10 @@ import re
 import socket
 from pathlib import Path
 
-from tests.conftest import PKCS12_PASSWORD
-from tests.knowledge.test_pcap import read_pcap
-from tests.splunk import harness
-from tests.splunk.conftest import ACCOUNT_CONF, add_account
-from tests.splunk.splunkd_standin import StandIn
+from tests.support import splunk_harness as harness
+from tests.support.certs import PKCS12_PASSWORD
+from tests.support.pcap import read_pcap
+from tests.support.splunkd_standin import ACCOUNT_CONF, StandIn, add_account
 
 from estreamer.testing.certs import client_pkcs12_bytes
 

@@ -17,6 +17,7 @@ recorded in ``State.kv_writes``.
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import uuid
@@ -24,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape, quoteattr
+
+from tests.support.certs import PKCS12_PASSWORD
 
 #: MongoDB's document limit, which the KV store inherits
 KV_DOCUMENT_LIMIT = 16 * 1024 * 1024
@@ -533,3 +536,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         self._route("DELETE")
+
+
+#: the add-on's account conf and the realm of its credentials (UCC's naming)
+ACCOUNT_CONF = "ta_estreamer_account"
+REALM = f"__REST_CREDENTIAL__#TA_estreamer#configs/conf-{ACCOUNT_CONF}"
+
+
+def add_account(standin: StandIn, name: str, host: str, port: int, pkcs12: bytes,
+                password: str = PKCS12_PASSWORD, **fields: str) -> None:
+    """An FMC account as the UCC account page stores it."""
+    standin.state.add_account(
+        ACCOUNT_CONF, REALM, name,
+        {"fmc_host": host, "fmc_port": str(port), "verify_server": "1",
+         "check_hostname": "1", **fields},
+        {"pkcs12_file": base64.b64encode(pkcs12).decode("ascii"),
+         "pkcs12_password": password})

@@ -1,4 +1,4 @@
-"""Minimal records of every catalogue type, shared by the formatter tests (holds no tests)."""
+"""Minimal records of every catalogue type, with hostile text, for the formatter tests."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 PACKAGE = REPO / "package"
 DEFAULT = PACKAGE / "default"
 LOOKUPS = PACKAGE / "lookups"
