@@ -65,6 +65,7 @@ def test_stamped_counters_land_in_the_right_place_in_both_forms(ipv6_header: boo
     assert len(set(counters)) == len(counters)  # every event unique (stamped per copy)
 
 
+@pytest.mark.skipif(not codegen.enabled(), reason="ESTREAMER_NO_CODEGEN=1: no fast path")
 @pytest.mark.parametrize("block_type", sorted(RECORDS[71].by_block_type))
 @pytest.mark.parametrize("address", ["::ffff:192.0.2.7", "2001:db8::5", None])
 @pytest.mark.parametrize("archive", [None, 1_700_000_000])

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from estreamer.records import codegen
 from estreamer.records.catalogue import RECORDS
 from estreamer.records.decoder import decode_record
 from estreamer.records.encoder import encode_record
@@ -39,6 +40,7 @@ def _same_output(cache: MetadataCache, record: Record) -> None:
     assert record.fields == twin.fields
 
 
+@pytest.mark.skipif(not codegen.enabled(), reason="ESTREAMER_NO_CODEGEN=1: no flat records")
 def test_the_benchmark_mix_formats_the_same_flat_or_as_a_dict() -> None:
     cache = MetadataCache()
     flat = 0
