@@ -1,6 +1,6 @@
 """The add-on's REST handlers (account page, inputs page) from the built add-on, run as
 splunkd runs them: the generated ``TA_estreamer_rh_*.py`` script with splunkd's private
-``splunk.admin`` faked (tests/splunk/fake_splunk), against the splunkd stand-in."""
+``splunk.admin`` faked (tests/support/fake_splunk), against the splunkd stand-in."""
 
 from __future__ import annotations
 

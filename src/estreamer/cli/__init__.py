@@ -1,4 +1,8 @@
-"""The ``estreamer`` command: one subcommand per module in this package."""
+"""The ``estreamer`` command: one subcommand per module in this package.
+
+Thin: each parses its options and calls the layers below (protocol, records, stream,
+testing), which it may all import; nothing imports it (the Splunk add-on does not ship it).
+"""
 
 from __future__ import annotations
 

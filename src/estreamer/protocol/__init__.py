@@ -2,6 +2,8 @@
 
 Facts: ``spec/PROTOCOL.md`` sections 3-6, 8, 9, 10 (D1-D3) and 11.1.
 
+May import: :mod:`estreamer.errors` only; no socket, ssl or time (tests/test_layers.py).
+
 Client session (bring your own I/O, after h11)::
 
     conn = ClientConnection(start=START_GENESIS, flags=DEFAULT_FLAGS, streams=DEFAULT_STREAMS)
