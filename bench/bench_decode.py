@@ -17,10 +17,10 @@ import sys
 import time
 from collections import Counter
 
-from estreamer.decoder import decode_record
-from estreamer.formatters import get_formatter
-from estreamer.metadata import MetadataCache
-from estreamer.samples import generate_mix
+from estreamer.records.decoder import decode_record
+from estreamer.records.formatters import get_formatter
+from estreamer.records.metadata import MetadataCache
+from estreamer.testing.samples import generate_mix
 
 ENCORE_RATE = 7_400
 TARGET = 110_000

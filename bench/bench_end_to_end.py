@@ -23,18 +23,18 @@ import sys
 import tempfile
 import time
 
-from estreamer import tls
-from estreamer.bookmark import FileBookmarkStore
-from estreamer.certs import make_fmc_certs
-from estreamer.client import Endpoint, FileMetadataStore, StreamClient
-from estreamer.formatters import get_formatter
-from estreamer.outputs import OutputSink, Outputter, RotatingFileStream
+from estreamer.records.formatters import get_formatter
+from estreamer.stream import tls
+from estreamer.stream.bookmark import FileBookmarkStore
+from estreamer.stream.client import Endpoint, FileMetadataStore, StreamClient
+from estreamer.stream.outputs import OutputSink, Outputter, RotatingFileStream
+from estreamer.testing.certs import make_fmc_certs
 
 PASSWORD = "bench-only-password"
 
 SIMULATOR = """
 import sys
-from estreamer.simulator import Simulator
+from estreamer.testing.simulator import Simulator
 sim = Simulator(sys.argv[1], records=int(sys.argv[2]), bundle_size=1024,
                 keepalive_interval=5.0)
 sim.start()

@@ -15,11 +15,11 @@ import sys
 import time
 from typing import Callable
 
-from estreamer.decoder import decode_record
-from estreamer.formatters import FORMATTERS
-from estreamer.metadata import MetadataCache
-from estreamer.record import Record
-from estreamer.samples import generate_mix
+from estreamer.records.decoder import decode_record
+from estreamer.records.formatters import FORMATTERS
+from estreamer.records.metadata import MetadataCache
+from estreamer.records.record import Record
+from estreamer.testing.samples import generate_mix
 
 
 def _best(func: Callable[[], None], count: int, repeat: int = 5) -> float:

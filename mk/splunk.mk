@@ -58,6 +58,9 @@ $(SPLUNK_STAMP): $(BUILD_VENV)/.done $(SPLUNK_SOURCES)
 	$(BUILD_VENV)/bin/python -m pip install --quiet --no-deps --no-compile \
 	    --target $(SPLUNK_OUT)/lib build/splunk-wheel/fmc_estreamer-$(SPLUNK_VERSION)-*.whl
 	rm -rf $(SPLUNK_OUT)/lib/bin   # the wheel's console script is of no use inside Splunk
+	# nor are the command line and the test equipment (simulator, certificates, samples):
+	# package/bin imports neither (tests/test_layers.py)
+	rm -rf $(SPLUNK_OUT)/lib/estreamer/cli $(SPLUNK_OUT)/lib/estreamer/testing
 	rm -f $(SPLUNK_OUT)/lib/fmc_estreamer-*.dist-info/direct_url.json   # a build-host path
 	find $(SPLUNK_OUT) -name __pycache__ -type d -prune -exec rm -rf {} +
 	touch $@

@@ -1,24 +1,24 @@
 """Shared fixtures: FMC-style test certificates and a simulated FMC on loopback.
 
-``fmc_certs`` (session scope) -> :class:`estreamer.certs.FmcCertificates`
+``fmc_certs`` (session scope) -> :class:`estreamer.testing.certs.FmcCertificates`
     A directory made once per test session by ``make_fmc_certs``: ``ca.pem``,
     ``server.pem``, ``server.key`` (the simulated FMC) and ``client.pkcs12`` (modern
     AES-256 encryption, client CN ``127.0.0.1``, password :data:`PKCS12_PASSWORD`).
     ``fmc_certs.ca`` is the CA, to issue more certificates (expired ones, other CNs)
-    with ``estreamer.certs.client_pkcs12_bytes``.
+    with ``estreamer.testing.certs.client_pkcs12_bytes``.
 
-``client_identity`` (session scope) -> :class:`estreamer.tls.ClientIdentity`
+``client_identity`` (session scope) -> :class:`estreamer.stream.tls.ClientIdentity`
     ``fmc_certs.client_pkcs12`` loaded with the password.
 
 ``client_context`` -> ``ssl.SSLContext``
-    A verifying client context for that identity (``estreamer.tls.client_context``).
+    A verifying client context for that identity (``estreamer.stream.tls.client_context``).
 
 ``simulator`` -> factory ``simulator(**options) -> Simulator``
-    Starts an :class:`estreamer.simulator.Simulator` on 127.0.0.1, an ephemeral port,
+    Starts an :class:`estreamer.testing.simulator.Simulator` on 127.0.0.1, an ephemeral port,
     with ``fmc_certs``' directory (override with ``certs_dir=``); every keyword goes
     to the constructor (``records=``, ``rate=``, ``faults=``, ``enforce_cn=`` ...).
     Everything started is stopped (threads joined) at the end of the test. Connect
-    with ``estreamer.tls.connect(*sim.address, client_context)``.
+    with ``estreamer.stream.tls.connect(*sim.address, client_context)``.
 """
 
 from __future__ import annotations
@@ -29,13 +29,11 @@ from typing import Any, Callable
 
 import pytest
 
-from estreamer.certs import FmcCertificates, make_fmc_certs
-from estreamer.simulator import Simulator
-from estreamer.tls import ClientIdentity, load_pkcs12
-from estreamer.tls import client_context as make_client_context
-
-#: password of the session's client.pkcs12 (throw-away test certificates only)
-PKCS12_PASSWORD = "test-only-password"
+from estreamer.stream.tls import ClientIdentity, load_pkcs12
+from estreamer.stream.tls import client_context as make_client_context
+from estreamer.testing.certs import FmcCertificates, make_fmc_certs
+from estreamer.testing.simulator import Simulator
+from tests.support.certs import PKCS12_PASSWORD
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from estreamer.bookmark import (
+from estreamer.errors import BookmarkError
+from estreamer.stream.bookmark import (
     Bookmark,
     FileBookmarkStore,
     MemoryBookmarkStore,
@@ -14,7 +15,6 @@ from estreamer.bookmark import (
     key_filename,
     record_digest,
 )
-from estreamer.errors import BookmarkError
 
 
 def test_digest_is_16_hex_and_depends_on_every_byte():

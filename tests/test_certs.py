@@ -10,19 +10,19 @@ import subprocess
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.decrepit.ciphers.algorithms import RC2
-from cryptography.hazmat.primitives import padding, serialization
-from cryptography.hazmat.primitives.ciphers import Cipher, modes
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from estreamer import certs
 from estreamer.cli import certs as certs_cli
 from estreamer.errors import ConfigurationError
-from estreamer.tls import load_pkcs12
+from estreamer.stream.tls import load_pkcs12
+from estreamer.testing import certs
 
 RC2_40_OID = bytes.fromhex("060a2a864886f70d010c0106")   # pbeWithSHAAnd40BitRC2-CBC
 TDES_OID = bytes.fromhex("060a2a864886f70d010c0103")     # pbeWithSHAAnd3-KeyTripleDES-CBC
 PBES2_OID = bytes.fromhex("06092a864886f70d01050d")
+#: legacy (RC2-40) files are written by the openssl command
+needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl command")
 
 
 def test_make_fmc_certs_writes_the_four_files_with_private_modes(fmc_certs):
@@ -39,7 +39,7 @@ def test_make_fmc_certs_writes_the_four_files_with_private_modes(fmc_certs):
 
 
 def test_client_pkcs12_is_what_an_fmc_issues(fmc_certs):
-    from tests.conftest import PKCS12_PASSWORD
+    from tests.support.certs import PKCS12_PASSWORD
 
     data = fmc_certs.client_pkcs12.read_bytes()
     assert PBES2_OID in data and RC2_40_OID not in data
@@ -55,6 +55,7 @@ def test_client_pkcs12_is_what_an_fmc_issues(fmc_certs):
     assert clear_key[-64:] not in data
 
 
+@needs_openssl
 def test_legacy_pkcs12_uses_rc2_40_and_3des_and_loads(tmp_path):
     made = certs.make_fmc_certs(tmp_path, "fmc-client.example", "old-fmc", legacy=True)
     data = made.client_pkcs12.read_bytes()
@@ -65,7 +66,7 @@ def test_legacy_pkcs12_uses_rc2_40_and_3des_and_loads(tmp_path):
         identity.certificate.public_key().public_numbers()
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl command")
+@needs_openssl
 def test_openssl_reads_the_legacy_file_as_rc2_40(tmp_path):
     made = certs.make_fmc_certs(tmp_path, "127.0.0.1", "old-fmc", legacy=True)
     # the password goes through the environment, never argv
@@ -82,32 +83,10 @@ def test_openssl_reads_the_legacy_file_as_rc2_40(tmp_path):
     assert "MAC: sha1" in report
 
 
-# RFC 2268 section 5 test vectors: (key, effective bits, plaintext, ciphertext)
-RC2_VECTORS = [
-    ("0000000000000000", 63, "0000000000000000", "ebb773f993278eff"),
-    ("ffffffffffffffff", 64, "ffffffffffffffff", "278b27e42e2f0d49"),
-    ("3000000000000000", 64, "1000000000000001", "30649edf9be7d2c2"),
-    ("88", 64, "0000000000000000", "61a8a244adacccf0"),
-    ("88bca90e90875a", 64, "0000000000000000", "6ccf4308974c267f"),
-    ("88bca90e90875a7f0f79c384627bafb2", 64, "0000000000000000", "1a807d272bbe5db1"),
-    ("88bca90e90875a7f0f79c384627bafb2", 128, "0000000000000000", "2269552ab0f85ca6"),
-]
-
-
-@pytest.mark.parametrize(("key", "bits", "plain", "cipher"), RC2_VECTORS)
-def test_rc2_matches_rfc_2268_vectors(key, bits, plain, cipher):
-    schedule = certs.rc2_key_schedule(bytes.fromhex(key), bits)
-    assert certs.rc2_encrypt_block(schedule, bytes.fromhex(plain)).hex() == cipher
-
-
-def test_rc2_cbc_matches_openssl_for_128_bit_keys():
-    for size in (0, 7, 8, 33):
-        key, iv, data = os.urandom(16), os.urandom(8), os.urandom(size)
-        padder = padding.PKCS7(64).padder()
-        encryptor = Cipher(RC2(key), modes.CBC(iv)).encryptor()
-        expected = encryptor.update(padder.update(data) + padder.finalize()) + \
-            encryptor.finalize()
-        assert certs.rc2_cbc_encrypt(key, 128, iv, data) == expected
+def test_legacy_without_openssl_names_the_cause(tmp_path, monkeypatch):
+    monkeypatch.setattr(certs.shutil, "which", lambda name: None)
+    with pytest.raises(ConfigurationError, match="needs the openssl command"):
+        certs.make_fmc_certs(tmp_path, "127.0.0.1", "old-fmc", legacy=True)
 
 
 def test_bad_arguments_are_refused(tmp_path):
@@ -124,6 +103,7 @@ def _cli(argv):
     return args.func(args)
 
 
+@needs_openssl
 def test_cli_writes_files_and_prints_them(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv(certs_cli.PASSWORD_ENV, raising=False)
     out = tmp_path / "c"

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from estreamer.cli import main
 from estreamer.cli.sample import write_stream
-from estreamer.encoder import encode_record
 from estreamer.protocol import bundle, event_data, null
-from estreamer.samples import generate_mix
+from estreamer.records.encoder import encode_record
+from estreamer.testing.samples import generate_mix
 
 
 def _capture(tmp_path: Path, payloads: list[bytes]) -> Path:
@@ -116,7 +116,7 @@ def test_sample_then_decode_from_stdin(tmp_path: Path, monkeypatch: pytest.Monke
 @given(st.data())
 def test_one_corrupted_record_in_a_stream_costs_only_that_record(data: st.DataObject) -> None:
     from estreamer.cli.decode import DecodeSummary, decode_stream
-    from estreamer.metadata import MetadataCache
+    from estreamer.records.metadata import MetadataCache
 
     payloads = list(generate_mix(40, seed=data.draw(st.integers(0, 50))))
     victim = data.draw(st.integers(0, len(payloads) - 1))

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from estreamer import config
-from estreamer.catalogue import RECORDS
 from estreamer.errors import ConfigurationError
+from estreamer.records.catalogue import RECORDS
+from estreamer.stream import config
 
 # eNcore's shipped configuration as printed in TAC note 215631 (comments included)
 ENCORE_CONF = {
@@ -53,7 +53,7 @@ def test_encore_config_loads_with_encore_meaning(tmp_path, caplog):
     settings = config.load(write(tmp_path, ENCORE_CONF))
     assert caplog.records == []  # comments and known keys give no warning
     assert settings.flags == 0x48900061
-    assert settings.start == config.START_BOOKMARK
+    assert settings.start == config.StartMode.BOOKMARK
     (stream,) = settings.streams
     assert stream.key == "10.62.148.75:8302"
     assert stream.primary.pkcs12_path == str(tmp_path / "client.pkcs12")

@@ -7,11 +7,11 @@ import re
 import pytest
 
 from estreamer.errors import ConfigurationError
-from estreamer.formatters import FORMATTERS, get_formatter
-from estreamer.formatters.cef import escape_extension, escape_header, format_cef
-from estreamer.metadata import MetadataCache
-from estreamer.record import Record
-from tests.test_formatters_records import all_minimal_records, minimal_record
+from estreamer.records.formatters import FORMATTERS, get_formatter
+from estreamer.records.formatters.cef import escape_extension, escape_header, format_cef
+from estreamer.records.metadata import MetadataCache
+from estreamer.records.record import Record
+from tests.support.records import all_minimal_records, minimal_record
 
 
 def split_cef(line: str) -> tuple[list[str], dict[str, str]]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from estreamer.formatters.json import format_json
-from estreamer.metadata import MetadataCache
-from estreamer.record import Record
-from tests.test_formatters_records import HOSTILE, all_minimal_records, minimal_record
+from estreamer.records.formatters.json import format_json
+from estreamer.records.metadata import MetadataCache
+from estreamer.records.record import Record
+from tests.support.records import HOSTILE, all_minimal_records, minimal_record
 
 
 def test_every_record_type_is_one_json_line() -> None:

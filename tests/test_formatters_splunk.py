@@ -6,10 +6,15 @@ import re
 
 import pytest
 
-from estreamer.formatters.splunk import emitted_field_names, field_names_for, format_splunk, quote
-from estreamer.metadata import MetadataCache
-from estreamer.record import Record
-from tests.test_formatters_records import HOSTILE, all_minimal_records, minimal_record
+from estreamer.records.formatters.splunk import (
+    emitted_field_names,
+    field_names_for,
+    format_splunk,
+    quote,
+)
+from estreamer.records.metadata import MetadataCache
+from estreamer.records.record import Record
+from tests.support.records import HOSTILE, all_minimal_records, minimal_record
 
 _PAIR = re.compile(r'([A-Za-z0-9_.]+)=("(?:[^"\\]|\\.)*"|[^\s"]*)(?:\s|$)')
 _UNESCAPE = {"\\": "\\", '"': '"', "n": "\n", "r": "\r", "t": "\t"}
@@ -140,8 +145,8 @@ def test_security_intelligence_event_flag_on_connections(source_destination: int
 def test_vpn_login_carries_the_first_session_under_encore_names() -> None:
     # eNcore 5.2.11 flattens the VPN session of 170/171 into top-level fields that VPN
     # searches use; the decoder keeps the session list, decoration lifts the first one.
-    from estreamer.decoder import decode_record
-    from estreamer.encoder import encode_record
+    from estreamer.records.decoder import decode_record
+    from estreamer.records.encoder import encode_record
 
     session = {"index": 1, "vpnType": 3, "groupPolicy": "Remote Staff",
                "vpnConnectionProfile": "corp", "clientIP": "00" * 10 + "ffff" + "c0000205",
@@ -164,8 +169,8 @@ def test_vpn_login_carries_the_first_session_under_encore_names() -> None:
     ({"legacyIpAddress": "0.0.0.0", "hasIpv6": 1, "ipv6Address": "2001:db8::7"}, "2001:db8::7"),
 ])
 def test_discovery_events_name_the_host_address_as_src_host(header: dict, expected: str) -> None:
-    from estreamer.decoder import decode_record
-    from estreamer.encoder import encode_record
+    from estreamer.records.decoder import decode_record
+    from estreamer.records.encoder import encode_record
 
     for archive in (None, 1_700_000_000):  # eNcore got IPv6 right only with one header form
         record = decode_record(encode_record(19, {"deviceId": 1, **header},

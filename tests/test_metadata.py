@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from estreamer import constants
 from estreamer.errors import ConfigurationError
-from estreamer.metadata import (
+from estreamer.records import names as constants
+from estreamer.records.metadata import (
     DECORATIONS,
     DEFAULT_TABLE_LIMIT,
     PART_SIZE,
     STORES,
     MetadataCache,
 )
-from estreamer.record import Record
+from estreamer.records.record import Record
 
 ZONE = "5d6d2a2e-0000-4000-8000-000000000001"
 POLICY = "0c0ffee0-0000-4000-8000-000000000001"
@@ -239,7 +239,14 @@ def test_parts_round_trip_and_new_names_go_to_a_new_part() -> None:
 
 def _catalogue_paths() -> dict[int, set[str]]:
     """Every field path each record type can have, from the generated catalogue."""
-    from estreamer.catalogue import BLOCK, BLOCKS, DISCOVERY, DISCOVERY_HEADER, LIST, RECORDS
+    from estreamer.records.catalogue import (
+        BLOCK,
+        BLOCKS,
+        DISCOVERY,
+        DISCOVERY_HEADER,
+        LIST,
+        RECORDS,
+    )
 
     header = [*DISCOVERY_HEADER[0].names, "ipv6Address"]
 

@@ -9,7 +9,8 @@ import threading
 import pytest
 
 from estreamer.errors import ConfigurationError, TransportError
-from estreamer.outputs import (
+from estreamer.records.record import Record
+from estreamer.stream.outputs import (
     OutputSink,
     Outputter,
     RotatingFileStream,
@@ -18,7 +19,6 @@ from estreamer.outputs import (
     UdpStream,
     open_stream,
 )
-from estreamer.record import Record
 
 
 def rec(i: int) -> Record:
@@ -286,7 +286,8 @@ def test_tcp_stop_while_unreachable_refuses_the_batch():
 class _Receiver:
     """A TCP receiver on loopback whose connections end as told: ``"read"`` reads to
     EOF, ``"die"`` reads nothing and resets the connection (a receiver killed with
-    lines still unread in its socket), ``("read", n)`` reads n bytes, then closes."""
+    lines still unread in its socket), ``("read", n)`` reads n bytes, then closes
+    (``("read", n, event)``: once ``event`` is set)."""
 
     def __init__(self, plan):
         self.plan = list(plan)
@@ -313,6 +314,8 @@ class _Receiver:
             else:
                 while len(data) < how[1]:
                     data += conn.recv(how[1] - len(data))
+                if len(how) > 2:
+                    how[2].wait(10)
             conn.close()
             self.received.append(data)
             ended.set()
@@ -343,10 +346,12 @@ def test_tcp_sends_again_what_a_dead_receiver_never_read():
 
 def test_tcp_checkpoint_checks_the_receiver_and_bounds_what_is_repeated():
     first, second = _lines("a", 300), _lines("b", 300)
-    receiver = _Receiver([("read", len(_wire(first))), "read"])
+    checkpointed = threading.Event()
+    receiver = _Receiver([("read", len(_wire(first)), checkpointed), "read"])
     stream = TcpStream("127.0.0.1", receiver.port, "tcp://test", backoff_initial=0.05)
     stream.write_lines(first)
     stream.flush()              # the checkpoint: ``first`` is not kept any longer
+    checkpointed.set()          # (the receiver goes away only after it, never before)
     assert receiver.ended[0].wait(10)  # the receiver read ``first`` and went away
     stream.write_lines(second)  # may seem to succeed: the receiver's system discards it
     stream.flush()              # sees the receiver gone: reconnects, sends ``second`` again

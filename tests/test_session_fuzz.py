@@ -31,14 +31,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from estreamer.bookmark import FileBookmarkStore
-from estreamer.client import Backoff, Endpoint, FileMetadataStore, StreamClient
-from estreamer.config import RecordSelection
 from estreamer.errors import EStreamerError, TransportError
-from estreamer.formatters import FORMATTERS
-from estreamer.outputs import OutputSink, Outputter, StdoutStream
 from estreamer.protocol import bundle, error, event_data, null, streaming_information
-from estreamer.samples import generate_mix
+from estreamer.records.formatters import FORMATTERS
+from estreamer.stream.bookmark import FileBookmarkStore
+from estreamer.stream.client import Endpoint, FileMetadataStore, StreamClient
+from estreamer.stream.config import RecordSelection
+from estreamer.stream.net import Backoff
+from estreamer.stream.outputs import OutputSink, Outputter, StdoutStream
+from estreamer.testing.samples import generate_mix
 
 KEY = "fmc:8302"
 _CONTEXT = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # never used: the socket is a stand-in

@@ -13,9 +13,6 @@ from collections import Counter
 
 import pytest
 
-from estreamer import tls
-from estreamer.decoder import decode_record
-from estreamer.encoder import encode_record
 from estreamer.errors import ConfigurationError, RecordDecodeError, RemoteProtocolError
 from estreamer.protocol import (
     DEFAULT_STREAMS,
@@ -34,9 +31,12 @@ from estreamer.protocol import (
     bundle,
     null,
 )
-from estreamer.samples import FMC6_BLOCKS, generate_mix
-from estreamer.simulator import Archive, Simulator
-from estreamer.simulator.versions import served_blocks
+from estreamer.records.decoder import decode_record
+from estreamer.records.encoder import encode_record
+from estreamer.stream import tls
+from estreamer.testing.samples import FMC6_BLOCKS, generate_mix
+from estreamer.testing.simulator import Archive, Simulator
+from estreamer.testing.simulator.versions import served_blocks
 
 F = RequestFlags
 BASE = F.EXTENDED | F.ARCHIVE_TIMESTAMPS | F.METADATA

@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import pytest
 
-from estreamer.catalogue import BLOCKS, RECORDS, UNKNOWN
-from estreamer.decoder import decode_record
-from estreamer.encoder import encode_record
-from estreamer.metadata import STORES, MetadataCache
+from estreamer.records.catalogue import BLOCKS, RECORDS, UNKNOWN
+from estreamer.records.decoder import decode_record
+from estreamer.records.encoder import encode_record
+from estreamer.records.metadata import STORES, MetadataCache
 
 from .vectors.hand import VECTORS, Vector
 from .vectors.spec_writer import Spec, Writer, find_records_yaml
 
-SPEC_PATH = find_records_yaml()
-SPEC = Spec(SPEC_PATH) if SPEC_PATH is not None else None
-needs_spec = pytest.mark.skipif(
-    SPEC is None, reason="records.yaml not found: set ESTREAMER_RECORDS_YAML to its path")
+SPEC = Spec(find_records_yaml())  # spec/records.yaml, committed with the code
 
 # The records whose body is the x.idLengthName pseudo-block (issue 9 item 1).
 ID_LENGTH_NAME_RECORDS = {55, 58, 59, 60, 61, 63, 90, 91, 96, 109, 120, 121, 122, 123, 128,
@@ -59,7 +56,6 @@ def test_hand_vector_decodes_to_its_hand_read_values(vector: Vector) -> None:
     assert record.fields == vector.fields
 
 
-@needs_spec
 @pytest.mark.parametrize("vector", [v for v in VECTORS if v.canonical], ids=lambda v: v.name)
 def test_the_spec_writer_writes_each_hand_vector_byte_for_byte(vector: Vector) -> None:
     data, expected = Writer(_spec()).record(
@@ -91,7 +87,6 @@ def test_the_encoder_writes_each_hand_vector_byte_for_byte(vector: Vector) -> No
 
 # ---- the independent writer against records.yaml's own numbers --------------------------
 
-@needs_spec
 def test_spec_writer_offsets_are_the_at_numbers_of_records_yaml() -> None:
     spec = _spec()
     checked = 0
@@ -112,12 +107,9 @@ def test_spec_writer_offsets_are_the_at_numbers_of_records_yaml() -> None:
 # ---- every record type of records.yaml -----------------------------------------------------
 
 def test_the_catalogue_has_every_record_type_of_records_yaml() -> None:
-    if SPEC is None:
-        pytest.skip("records.yaml not found")
     assert set(RECORDS) == set(SPEC.records)
 
 
-@needs_spec
 @pytest.mark.parametrize("record_type", sorted(SPEC.records) if SPEC else [])
 def test_every_record_type_decodes_the_spec_writers_bytes(record_type: int) -> None:
     for block_type, archive, ipv6 in _shapes(record_type):
@@ -129,7 +121,6 @@ def test_every_record_type_decodes_the_spec_writers_bytes(record_type: int) -> N
         assert record.fields == expected, (block_type, archive, ipv6)
 
 
-@needs_spec
 @pytest.mark.parametrize("record_type", sorted(SPEC.records) if SPEC else [])
 def test_every_record_type_is_encoded_as_the_spec_writer_lays_it_out(record_type: int) -> None:
     for block_type, archive, ipv6 in _shapes(record_type):
@@ -147,14 +138,12 @@ def test_every_record_type_is_encoded_as_the_spec_writer_lays_it_out(record_type
 
 # ---- the header:false metadata records reach the cache ------------------------------------
 
-@needs_spec
 def test_the_pseudo_block_records_are_the_ones_of_the_issue() -> None:
     uses = {rt for rt, r in _spec().records.items()
             if any(i.get("of") == "x.idLengthName" for i in r["body"])}
     assert uses == ID_LENGTH_NAME_RECORDS
 
 
-@needs_spec
 @pytest.mark.parametrize("record_type", sorted(ID_LENGTH_NAME_RECORDS))
 def test_id_length_name_record_names_reach_the_metadata_cache(record_type: int) -> None:
     data, _ = Writer(_spec()).record(record_type, {"id": 77, "name": f"name of {record_type}"},
@@ -165,7 +154,7 @@ def test_id_length_name_record_names_reach_the_metadata_cache(record_type: int) 
     cache = MetadataCache()
     if record_type not in STORES:
         # 58 criticality and 61 scan type: decoded, but nothing resolves through them
-        # (COVERAGE.md "Metadata a client must cache").
+        # (spec/COVERAGE.md "Metadata a client must cache").
         assert record_type in (58, 61)
         assert not cache.update(record)
         return

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate src/estreamer/data/catalogue.json from the shared records.yaml.
+"""Generate src/estreamer/records/data/catalogue.json from spec/records.yaml.
 
 records.yaml is the project's catalogue of every record and block layout; the
 decoder and encoder read the compact JSON made here (no YAML parser needed at
@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCE = ROOT.parent / "shared" / "estreamer" / "records.yaml"
-TARGET = ROOT / "src" / "estreamer" / "data" / "catalogue.json"
+DEFAULT_SOURCE = ROOT / "spec" / "records.yaml"
+TARGET = ROOT / "src" / "estreamer" / "records" / "data" / "catalogue.json"
 
 # `bytes` fields are text unless listed here (raw captured frames; eNcore bug B9).
 BINARY_BYTES = {"packetData"}
@@ -76,7 +76,7 @@ def build(doc: dict[str, Any]) -> dict[str, Any]:
         }
         # A second eNcore 5.2.11 layout of the same wire block with its own length
         # (s2.41: 222 or 223 bytes): a variant block "<key>@<length>" that the
-        # decoder picks by blockLength (PROTOCOL.md 11.2 rule 4). s1.121's 5.2.11
+        # decoder picks by blockLength (spec/PROTOCOL.md 11.2 rule 4). s1.121's 5.2.11
         # entry is malformed and has no length: not a variant.
         newer = b.get("encore5211", {})
         if "fields" in newer and "fixedBlockLength" in newer:
@@ -113,7 +113,7 @@ def build(doc: dict[str, Any]) -> dict[str, Any]:
         tables[name] = {str(k): v for k, v in values.items()}
     return {
         "decorationTables": tables,
-        "generatedFrom": f"shared/estreamer/records.yaml schemaVersion {doc['schemaVersion']}",
+        "generatedFrom": f"spec/records.yaml schemaVersion {doc['schemaVersion']}",
         "discoveryEventHeader": [_field(f) for f in dh],
         "discoveryEventTypes": types,
         "blocks": blocks,
@@ -121,8 +121,26 @@ def build(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
 def render(doc: dict[str, Any]) -> str:
-    return json.dumps(build(doc), indent=None, separators=(",", ":"), sort_keys=True) + "\n"
+    """The catalogue as JSON with one layout (or table) per line, keys sorted, so that a
+    diff of the committed file shows which layouts changed."""
+    catalogue = build(doc)
+    lines = ["{"]
+    for i, key in enumerate(sorted(catalogue)):
+        value, comma = catalogue[key], "," if i < len(catalogue) - 1 else ""
+        if isinstance(value, dict) and value:
+            lines.append(f"{json.dumps(key)}: {{")
+            lines.extend(f"  {json.dumps(k)}: {_compact(value[k])}"
+                         + ("," if j < len(value) - 1 else "")
+                         for j, k in enumerate(sorted(value)))
+            lines.append("}" + comma)
+        else:
+            lines.append(f"{json.dumps(key)}: {_compact(value)}{comma}")
+    return "\n".join(lines) + "\n}\n"
 
 
 def main(argv: list[str]) -> int:

@@ -1,4 +1,4 @@
-"""The one exception tree of the client (see DESIGN.md, "Errors").
+"""The one exception tree of the client (see docs/design.md, "Errors").
 
 Foreign exceptions are wrapped with ``raise ... from err`` so callers only ever
 need to catch :class:`EStreamerError`. No message may carry a secret.

@@ -7,12 +7,12 @@ import socket
 
 import pytest
 
-from estreamer import tls
-from estreamer.certs import client_pkcs12_bytes, make_fmc_certs
-from estreamer.cli.test import check_connection
 from estreamer.errors import EStreamerError, TransportError
 from estreamer.protocol import DEFAULT_FLAGS, RequestFlags
-from tests.faulty_servers import faulty_server
+from estreamer.stream import tls
+from estreamer.stream.diagnostics import check_connection
+from estreamer.testing.certs import client_pkcs12_bytes, make_fmc_certs
+from tests.support.faulty_servers import faulty_server
 
 
 def test_success_is_the_line_estreamer_test_prints(simulator, client_context):

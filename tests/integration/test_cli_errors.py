@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.conftest import PKCS12_PASSWORD
+from tests.support.certs import PKCS12_PASSWORD
 
 
 def estreamer(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from estreamer.config import METADATA_RECORDS
-from tests.conftest import PKCS12_PASSWORD
+from estreamer.stream.config import METADATA_RECORDS
+from tests.support.certs import PKCS12_PASSWORD
 
 # The two subcommands, wired the way the console script wires them (independent of the
 # command list in estreamer.cli, which the lead maintains).
@@ -90,7 +90,7 @@ def event_count(sim):
 #                     bundle and half a line in the new file
 CRASH_HOOK = """
 import os, signal
-from estreamer import outputs
+from estreamer.stream import outputs
 
 _WHEN, _, _N = os.environ["ESTREAMER_TEST_CRASH"].partition(":")
 _N = int(_N)

@@ -8,43 +8,18 @@ import time
 
 import pytest
 
-from estreamer.bookmark import FileBookmarkStore, MemoryBookmarkStore, record_digest
-from estreamer.client import Backoff, Endpoint, StreamClient, run_streams
-from estreamer.config import METADATA_RECORDS, RECORD_GROUPS, RecordSelection
-from estreamer.outputs import CollectingSink
-from estreamer.samples import generate_mix
-from estreamer.simulator import Faults
-from estreamer.simulator.archive import Archive
-
-#: events only: metadata (archive time 0) is served again on every connection by design
-EVENTS = RecordSelection.build([g for g in RECORD_GROUPS if g != "metadata"])
-
-
-def event_count(archive: Archive) -> int:
-    return sum(1 for t in archive.types if t not in METADATA_RECORDS)
-
-
-def make_client(sim_or_sims, context, sink, store, **options) -> StreamClient:
-    sims = sim_or_sims if isinstance(sim_or_sims, list) else [sim_or_sims]
-    options.setdefault("backoff", Backoff(0.05, 0.2))
-    options.setdefault("read_timeout", 0.2)
-    options.setdefault("checkpoint_interval", 0.05)
-    options.setdefault("selection", EVENTS)
-    return StreamClient([Endpoint("127.0.0.1", s.port, context) for s in sims],
-                        key=f"127.0.0.1:{sims[0].port}", sink=sink, bookmarks=store,
-                        **options)
-
-
-def assert_exactly_once(sink: CollectingSink, expected: int) -> None:
-    digests = [record_digest(r.raw) for r in sink.records]
-    assert len(set(digests)) == len(digests), "a record was delivered twice"
-    assert len(digests) == expected, "a record was lost"
-
-
-def run_in_thread(client: StreamClient) -> threading.Thread:
-    thread = threading.Thread(target=client.run, daemon=True)
-    thread.start()
-    return thread
+from estreamer.stream.bookmark import FileBookmarkStore, MemoryBookmarkStore, record_digest
+from estreamer.stream.client import run_streams
+from estreamer.stream.outputs import CollectingSink
+from estreamer.testing.samples import generate_mix
+from estreamer.testing.simulator import Faults
+from estreamer.testing.simulator.archive import Archive
+from tests.support.live import (
+    assert_exactly_once,
+    event_count,
+    make_client,
+    run_in_thread,
+)
 
 
 def test_stop_and_resume_many_times_delivers_each_record_once(simulator, client_context,

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from estreamer.bookmark import FileBookmarkStore
-from estreamer.client import FileMetadataStore
 from estreamer.errors import TransportError
-from estreamer.metadata import MetadataCache
-from estreamer.outputs import CollectingSink
-
-from .test_client_live import assert_exactly_once, event_count, make_client
+from estreamer.records.metadata import MetadataCache
+from estreamer.stream.bookmark import FileBookmarkStore
+from estreamer.stream.client import FileMetadataStore
+from estreamer.stream.outputs import CollectingSink
+from tests.support.live import assert_exactly_once, event_count, make_client
 
 
 class RefusingStore(FileMetadataStore):

@@ -8,12 +8,13 @@ import struct
 
 import pytest
 
-from estreamer.bookmark import Bookmark, MemoryBookmarkStore
-from estreamer.client import Backoff, Endpoint, StreamClient, StreamStatus
-from estreamer.decoder import record_header
 from estreamer.errors import RecordDecodeError, TransportError
-from estreamer.monitor import Monitor
-from estreamer.outputs import OutputSink, Outputter, RotatingFileStream
+from estreamer.records.decoder import record_header
+from estreamer.stream.bookmark import Bookmark, MemoryBookmarkStore
+from estreamer.stream.client import Endpoint, StreamClient, StreamStatus
+from estreamer.stream.monitor import Monitor
+from estreamer.stream.net import Backoff
+from estreamer.stream.outputs import OutputSink, Outputter, RotatingFileStream
 
 
 def test_backoff_doubles_with_jitter_and_is_bounded():

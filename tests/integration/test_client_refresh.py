@@ -7,14 +7,14 @@ import logging
 import ssl
 import threading
 
-from estreamer.bookmark import MemoryBookmarkStore
-from estreamer.certs import client_pkcs12_bytes
-from estreamer.client import Backoff, Endpoint, StreamClient
 from estreamer.errors import ConfigurationError
-from estreamer.outputs import CollectingSink
-from estreamer.tls import client_context, load_pkcs12
-
-from .test_client_live import EVENTS, assert_exactly_once, event_count
+from estreamer.stream.bookmark import MemoryBookmarkStore
+from estreamer.stream.client import Endpoint, StreamClient
+from estreamer.stream.net import Backoff
+from estreamer.stream.outputs import CollectingSink
+from estreamer.stream.tls import client_context, load_pkcs12
+from estreamer.testing.certs import client_pkcs12_bytes
+from tests.support.live import EVENTS, assert_exactly_once, event_count
 
 
 def _context(fmc_certs, cn: str) -> ssl.SSLContext:

@@ -16,11 +16,12 @@ import sys
 import threading
 import time
 
-from estreamer.bookmark import FileBookmarkStore
-from estreamer.client import Backoff, Endpoint, StreamClient
-from estreamer.outputs import OutputSink
-from tests.conftest import PKCS12_PASSWORD
-from tests.faulty_servers import faulty_server
+from estreamer.stream.bookmark import FileBookmarkStore
+from estreamer.stream.client import Endpoint, StreamClient
+from estreamer.stream.net import Backoff
+from estreamer.stream.outputs import OutputSink
+from tests.support.certs import PKCS12_PASSWORD
+from tests.support.faulty_servers import faulty_server
 
 
 class _RefusedSocket:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from estreamer import samples
-from estreamer.decoder import decode_record
-from estreamer.encoder import encode_record
-from estreamer.formatters.splunk import format_splunk
-from estreamer.metadata import MetadataCache
-
-from .props_engine import Knowledge, search_time
+from estreamer.records.decoder import decode_record
+from estreamer.records.encoder import encode_record
+from estreamer.records.formatters.splunk import format_splunk
+from estreamer.records.metadata import MetadataCache
+from estreamer.testing import samples
+from tests.support.splunk_emulation.props_engine import Knowledge, search_time
 
 DATA = "cisco:estreamer:data"
 
@@ -61,21 +59,3 @@ def fields_of(knowledge: Knowledge) -> Callable[[str], dict[str, Any]]:
     def run(line: str) -> dict[str, Any]:
         return search_time(knowledge, DATA, line)
     return run
-
-
-def connection_fields(seed: int = 0, **changes: Any) -> dict[str, Any]:
-    fields = samples._connection(random.Random(seed))
-    fields.update(changes)
-    return fields
-
-
-def intrusion_fields(seed: int = 0, **changes: Any) -> dict[str, Any]:
-    fields = samples._intrusion(random.Random(seed))
-    fields.update(changes)
-    return fields
-
-
-def file_fields(malware: bool, seed: int = 0, **changes: Any) -> dict[str, Any]:
-    fields = samples._file(random.Random(seed), malware)
-    fields.update(changes)
-    return fields

@@ -10,7 +10,11 @@ import ipaddress
 
 import pytest
 
-from .conftest import connection_fields, file_fields, intrusion_fields
+from tests.support.splunk_emulation.sample_fields import (
+    connection_fields,
+    file_fields,
+    intrusion_fields,
+)
 
 SEVERITIES = {"critical", "high", "medium", "low", "informational"}
 TRANSPORTS = {"tcp", "udp", "icmp", "sctp"}
@@ -141,7 +145,7 @@ def test_quoted_signature_is_read_whole_and_unescaped(make_line, fields_of):
 
 
 def test_intrusion_time_has_microseconds(knowledge, make_line):
-    from .props_engine import timestamp
+    from tests.support.splunk_emulation.props_engine import timestamp
 
     line = make_line(400, intrusion_fields(eventSecond=1700000123, eventMicrosecond=4567), 85)
     assert timestamp(knowledge, "cisco:estreamer:data", line) == pytest.approx(1700000123.004567)

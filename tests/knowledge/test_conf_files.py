@@ -7,12 +7,19 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from estreamer import constants, samples
-
-from . import inventory, splunk_eval
-from .inventory import DATA, SFW, SI
-from .props_engine import parse_lookup
-from .splunk_conf import DEFAULT, LOOKUPS, NAV, REPO, load_conf, load_lookup
+from estreamer.records import names as constants
+from estreamer.testing import samples
+from tests.support.splunk_emulation import inventory, splunk_eval
+from tests.support.splunk_emulation.inventory import DATA, SFW, SI
+from tests.support.splunk_emulation.props_engine import parse_lookup
+from tests.support.splunk_emulation.splunk_conf import (
+    DEFAULT,
+    LOOKUPS,
+    NAV,
+    REPO,
+    load_conf,
+    load_lookup,
+)
 
 PROPS = load_conf("props.conf")
 TRANSFORMS = load_conf("transforms.conf")

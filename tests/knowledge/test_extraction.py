@@ -5,9 +5,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from .conftest import DATA, connection_fields, file_fields, intrusion_fields
-from .inventory import SI
-from .props_engine import search_time, timestamp
+from tests.support.splunk_emulation.inventory import DATA, SI
+from tests.support.splunk_emulation.props_engine import search_time, timestamp
+from tests.support.splunk_emulation.sample_fields import (
+    connection_fields,
+    file_fields,
+    intrusion_fields,
+)
 
 # Text users see in file names and URLs: anything printable, incl. quotes,
 # backslashes, '=', commas and spaces (control characters stay escaped).

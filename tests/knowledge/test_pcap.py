@@ -3,39 +3,15 @@
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
-import struct
 
 import pytest
 
-from .conftest import DATA
-from .props_engine import search_time
-from .splunk_conf import PACKAGE
+from tests.support.pcap import pcap_handler, read_pcap
+from tests.support.splunk_emulation.inventory import DATA
+from tests.support.splunk_emulation.props_engine import search_time
 
-_SPEC = importlib.util.spec_from_file_location("estreamer_pcap", PACKAGE / "bin" /
-                                               "estreamer_pcap.py")
-assert _SPEC is not None and _SPEC.loader is not None
-pcap = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(pcap)
-
-
-def read_pcap(data: bytes) -> tuple[int, list[tuple[int, int, int, bytes]]]:
-    """An independent libpcap reader: (link type, [(sec, usec, orig_len, bytes)])."""
-    assert len(data) >= 24, "no global header"
-    magic, major, minor, zone, sigfigs, snaplen, link = struct.unpack_from("<IHHiIII", data)
-    assert magic == 0xA1B2C3D4 and (major, minor) == (2, 4)
-    assert zone == 0 and sigfigs == 0 and snaplen >= 65535
-    records, pos = [], 24
-    while pos < len(data):
-        assert pos + 16 <= len(data), "truncated record header"
-        sec, usec, incl, orig = struct.unpack_from("<IIII", data, pos)
-        assert usec < 1_000_000 and incl <= orig and incl <= snaplen
-        pos += 16
-        assert pos + incl <= len(data), "record runs past the end of the file"
-        records.append((sec, usec, orig, data[pos:pos + incl]))
-        pos += incl
-    return link, records
+pcap = pcap_handler()
 
 
 class FakeSplunkd:

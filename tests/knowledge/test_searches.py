@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from . import inventory
-from .inventory import DATA, LOG, SFW, SI, STATUS
-from .splunk_conf import load_conf
-from .splunk_search import DEFAULT_FIELDS, SearchTerms, SplError, check_spl, expand_macros
+from tests.support.splunk_emulation import inventory
+from tests.support.splunk_emulation.inventory import DATA, LOG, SFW, SI, STATUS
+from tests.support.splunk_emulation.splunk_conf import load_conf
+from tests.support.splunk_emulation.splunk_search import (
+    DEFAULT_FIELDS,
+    SearchTerms,
+    SplError,
+    check_spl,
+    expand_macros,
+)
 
 MACROS = load_conf("macros.conf")
 EVENTTYPES = load_conf("eventtypes.conf")

@@ -13,15 +13,20 @@ from typing import Any
 
 import pytest
 
-from estreamer.decoder import decode_record
-from estreamer.encoder import encode_record
-from estreamer.formatters.sfw import format_sfw
-from tests.test_formatters_sfw import CONNECTION, FILE, INTRUSION, MALWARE, sfw_metadata
-
-from .inventory import SFW
-from .props_engine import search_time, timestamp
-from .splunk_conf import load_conf
-from .splunk_search import SearchTerms, check_spl, expand_macros, split_pipeline
+from estreamer.records.decoder import decode_record
+from estreamer.records.encoder import encode_record
+from estreamer.records.formatters.sfw import format_sfw
+from tests.support.pcap import pcap_handler
+from tests.support.sfw_records import CONNECTION, FILE, INTRUSION, MALWARE, sfw_metadata
+from tests.support.splunk_emulation.inventory import SFW
+from tests.support.splunk_emulation.props_engine import search_time, timestamp
+from tests.support.splunk_emulation.splunk_conf import load_conf
+from tests.support.splunk_emulation.splunk_search import (
+    SearchTerms,
+    check_spl,
+    expand_macros,
+    split_pipeline,
+)
 
 MACROS = load_conf("macros.conf")
 
@@ -174,7 +179,7 @@ TRIGGERS: dict[str, tuple[int, dict, dict]] = {
 
 
 def _fields() -> set[str]:
-    from .inventory import fields_by_sourcetype
+    from tests.support.splunk_emulation.inventory import fields_by_sourcetype
     return fields_by_sourcetype()[SFW]
 
 
@@ -248,11 +253,10 @@ def _other_records() -> list[tuple[int, dict[str, Any], int | None]]:
 @pytest.fixture(scope="module")
 def both_formats(knowledge) -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
     """(record type, key=value event, Security Cloud event) of the same records."""
-    from estreamer import samples
-    from estreamer.formatters.splunk import format_splunk
-    from estreamer.metadata import MetadataCache
-
-    from .inventory import DATA
+    from estreamer.records.formatters.splunk import format_splunk
+    from estreamer.records.metadata import MetadataCache
+    from estreamer.testing import samples
+    from tests.support.splunk_emulation.inventory import DATA
     metadata = MetadataCache()
     records = []
     for payload in samples.generate_mix(400, seed=5):
@@ -274,8 +278,9 @@ def both_formats(knowledge) -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
 
 
 def _add_on_searches():
-    from .inventory import Search, conf_searches, view_searches
-    from .test_pcap import pcap
+    from tests.support.splunk_emulation.inventory import Search, conf_searches, view_searches
+
+    pcap = pcap_handler()
     # the pcap download's search of an event's packets, for any event
     packets = re.sub(r"(device_id|event_id)=\d+", r"\1=$\1$",
                      pcap.packet_search(1, 1).removeprefix("search "))
@@ -290,7 +295,7 @@ def _text(value: Any) -> Any:
 
 @pytest.mark.parametrize("search", _add_on_searches(), ids=lambda s: s.where)
 def test_add_on_search_gives_the_same_results_on_either_format(both_formats, search):
-    from .inventory import TOKEN
+    from tests.support.splunk_emulation.inventory import TOKEN
     # a token a user fills (an address, a port, a user) as "any value"
     text = TOKEN.sub("*", search.text)
     base = SearchTerms(split_pipeline(expand_macros(text, MACROS))[0])

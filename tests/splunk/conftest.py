@@ -9,19 +9,15 @@ error. Splunk's Pythons are ``$SPLUNK_PYTHONS`` (space-separated) or pyenv's 3.9
 
 from __future__ import annotations
 
-import base64
 import glob
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import PKCS12_PASSWORD
-from tests.splunk.splunkd_standin import StandIn
+from tests.support.splunkd_standin import StandIn
 
 APP = "TA_estreamer"
-ACCOUNT_CONF = "ta_estreamer_account"
-REALM = f"__REST_CREDENTIAL__#{APP}#configs/conf-{ACCOUNT_CONF}"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -63,14 +59,3 @@ def splunk_python(request: pytest.FixtureRequest) -> str:
 def standin() -> Iterator[StandIn]:
     with StandIn(APP) as server:
         yield server
-
-
-def add_account(standin: StandIn, name: str, host: str, port: int, pkcs12: bytes,
-                password: str = PKCS12_PASSWORD, **fields: str) -> None:
-    """An FMC account as the UCC account page stores it."""
-    standin.state.add_account(
-        ACCOUNT_CONF, REALM, name,
-        {"fmc_host": host, "fmc_port": str(port), "verify_server": "1",
-         "check_hostname": "1", **fields},
-        {"pkcs12_file": base64.b64encode(pkcs12).decode("ascii"),
-         "pkcs12_password": password})

@@ -10,8 +10,9 @@ import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.splunk import harness
-from tests.splunk.conftest import ROOT
+from tests.support import splunk_harness as harness
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _conf(path: Path) -> configparser.ConfigParser:
@@ -90,6 +91,15 @@ def test_lib_holds_no_observability_stack(app_dir: Path) -> None:
     assert present == []
     size, count = _size(lib)
     print(f"lib/: {size / 1e6:.1f} MB in {count} files")
+
+
+def test_lib_ships_the_client_without_its_command_line_or_test_equipment(
+        app_dir: Path) -> None:
+    """lib/estreamer holds layers 1-3; the simulator, certificates, samples and the CLI
+    stay out (mk/splunk.mk), since nothing in bin/ imports them."""
+    core = app_dir / "lib" / "estreamer"
+    packages = sorted(p.name for p in core.iterdir() if (p / "__init__.py").is_file())
+    assert packages == ["protocol", "records", "stream"]
 
 
 def test_everything_the_add_on_runs_imports(splunk_python: str, app_dir: Path,

@@ -8,7 +8,7 @@ import subprocess
 import textwrap
 from pathlib import Path
 
-from tests.splunk.splunkd_standin import KV_DOCUMENT_LIMIT, KV_INITIALIZING, StandIn
+from tests.support.splunkd_standin import KV_DOCUMENT_LIMIT, KV_INITIALIZING, StandIn
 
 METADATA = "TA_estreamer_metadata"
 
@@ -16,8 +16,8 @@ METADATA = "TA_estreamer_metadata"
 DRIVER = textwrap.dedent("""
     import json, sys, time
     from estreamer.errors import BookmarkError
-    from estreamer.metadata import MetadataCache
-    from estreamer.record import Record
+    from estreamer.records.metadata import MetadataCache
+    from estreamer.records.record import Record
     from estreamer_splunk.kvstore import stores
     from estreamer_splunk.splunkd import Splunkd
 
@@ -127,7 +127,7 @@ def test_the_stand_in_refuses_a_document_over_16_mb(standin: StandIn) -> None:
 
 def test_the_single_document_of_earlier_versions_is_read_then_replaced(
         splunk_python: str, app_dir: Path, standin: StandIn) -> None:
-    from estreamer.metadata import MetadataCache
+    from estreamer.records.metadata import MetadataCache
 
     old = MetadataCache()
     old.store("devices", 5, "fw1")

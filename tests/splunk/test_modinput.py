@@ -16,16 +16,15 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from tests.conftest import PKCS12_PASSWORD
-from tests.knowledge import inventory
-from tests.knowledge.props_engine import Knowledge, search_time
-from tests.splunk import harness
-from tests.splunk.conftest import add_account
-from tests.splunk.splunkd_standin import KV_DISABLED, KV_INITIALIZING, StandIn
+from tests.support import splunk_harness as harness
+from tests.support.certs import PKCS12_PASSWORD
+from tests.support.splunk_emulation import inventory
+from tests.support.splunk_emulation.props_engine import Knowledge, search_time
+from tests.support.splunkd_standin import KV_DISABLED, KV_INITIALIZING, StandIn, add_account
 
-from estreamer.certs import client_pkcs12_bytes
-from estreamer.decoder import decode_record, record_header
-from estreamer.simulator import Faults, Simulator
+from estreamer.records.decoder import decode_record, record_header
+from estreamer.testing.certs import client_pkcs12_bytes
+from estreamer.testing.simulator import Faults, Simulator
 
 BOOKMARKS = "TA_estreamer_bookmarks"
 METADATA = "TA_estreamer_metadata"

@@ -1,6 +1,6 @@
 """The add-on's REST handlers (account page, inputs page) from the built add-on, run as
 splunkd runs them: the generated ``TA_estreamer_rh_*.py`` script with splunkd's private
-``splunk.admin`` faked (tests/splunk/fake_splunk), against the splunkd stand-in."""
+``splunk.admin`` faked (tests/support/fake_splunk), against the splunkd stand-in."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ import re
 import socket
 from pathlib import Path
 
-from tests.conftest import PKCS12_PASSWORD
-from tests.knowledge.test_pcap import read_pcap
-from tests.splunk import harness
-from tests.splunk.conftest import ACCOUNT_CONF, add_account
-from tests.splunk.splunkd_standin import StandIn
+from tests.support import splunk_harness as harness
+from tests.support.certs import PKCS12_PASSWORD
+from tests.support.pcap import read_pcap
+from tests.support.splunkd_standin import ACCOUNT_CONF, StandIn, add_account
 
-from estreamer.certs import client_pkcs12_bytes
+from estreamer.testing.certs import client_pkcs12_bytes
 
 BOOKMARKS = "TA_estreamer_bookmarks"
 METADATA = "TA_estreamer_metadata"

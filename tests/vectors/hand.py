@@ -1,6 +1,6 @@
 """Records written byte by byte from the spec, with the values a decoder must give.
 
-Every vector below was laid out by hand from PROTOCOL.md (7.1 record header,
+Every vector below was laid out by hand from spec/PROTOCOL.md (7.1 record header,
 7.2 discovery event header, 7.3 data blocks) and records.yaml (the field list,
 ``header: true/false`` and types of each block), not produced by any code of
 ours. One line per field: the hex, then what it is. There is at least one
@@ -56,7 +56,7 @@ def wire(text: str) -> bytes:
 
 
 def discovery_header(subtype_hex: str, subtype: int, event_type: int = 1001) -> tuple[str, dict]:
-    """The IPv4 discovery event header (PROTOCOL.md 7.2) shared by the RNA vectors."""
+    """The IPv4 discovery event header (spec/PROTOCOL.md 7.2) shared by the RNA vectors."""
     listing = f"""
         00000005          # deviceId 5
         0a000001          # legacyIpAddress 10.0.0.1

@@ -5,7 +5,7 @@ of the spec they share (a header where there is none, a wrong type number)
 passes every round trip. This writer shares nothing with them: it reads
 records.yaml itself (not catalogue.json) and lays out bytes from the spec text
 - field widths from ``conventions.types``, ``header: true/false`` per block,
-String/BLOB/list framing from ``conventions.types`` and PROTOCOL.md 7.3 - with
+String/BLOB/list framing from ``conventions.types`` and spec/PROTOCOL.md 7.3 - with
 the standard library only (``int.to_bytes``, :mod:`ipaddress`, :mod:`uuid`).
 It returns the bytes and the field values a correct decoder must produce.
 
@@ -32,7 +32,7 @@ import yaml
 
 HERE = Path(__file__).resolve()
 
-# conventions.types.blob / containerBlocks / PROTOCOL.md 7.3: the type numbers of
+# conventions.types.blob / containerBlocks / spec/PROTOCOL.md 7.3: the type numbers of
 # the framing blocks, per block series.
 STRING_TYPE = 0
 BLOB_TYPE = {1: 10, 2: 1}
@@ -55,15 +55,10 @@ def type_corrections() -> dict[tuple[str, str], str]:
     return dict(module.TYPE_CORRECTIONS)
 
 
-def find_records_yaml() -> Path | None:
-    """records.yaml: $ESTREAMER_RECORDS_YAML, the repo's spec/, or shared/estreamer/ above it."""
+def find_records_yaml() -> Path:
+    """records.yaml: $ESTREAMER_RECORDS_YAML, else the repository's spec/records.yaml."""
     explicit = os.environ.get("ESTREAMER_RECORDS_YAML")
-    if explicit:
-        return Path(explicit)
-    repo = HERE.parents[2]
-    candidates = [repo / "spec" / "records.yaml"]
-    candidates += [p / "shared" / "estreamer" / "records.yaml" for p in repo.parents]
-    return next((c for c in candidates if c.is_file()), None)
+    return Path(explicit) if explicit else HERE.parents[2] / "spec" / "records.yaml"
 
 
 class Spec:
@@ -155,7 +150,7 @@ class Writer:
                     out.update(values)
                 else:
                     out[item["name"]] = values
-        # PROTOCOL.md 7.1: u32 recordType, u32 recordLength (body bytes), and with
+        # spec/PROTOCOL.md 7.1: u32 recordType, u32 recordLength (body bytes), and with
         # request bit 23 u32 archiveTimestamp, u32 reserved.
         header = _u(record_type, 4) + _u(len(body), 4)
         if archive is not None:
@@ -164,7 +159,7 @@ class Writer:
 
     def _discovery_header(self, given: dict[str, Any], ipv6: bool
                           ) -> tuple[bytes, dict[str, Any]]:
-        # PROTOCOL.md 7.2: 40 bytes, then the IPv6 address only when hasIpv6 == 1.
+        # spec/PROTOCOL.md 7.2: 40 bytes, then the IPv6 address only when hasIpv6 == 1.
         given = {"hasIpv6": 1 if ipv6 else 0, **given}
         fields = [f for f in self.spec.discovery_header
                   if "presentIf" not in f or given["hasIpv6"] == 1]

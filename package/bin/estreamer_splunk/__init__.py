@@ -1,4 +1,4 @@
-"""Splunk glue of the eStreamer add-on (layer 4 of DESIGN.md).
+"""Splunk glue of the eStreamer add-on (layer 4 of docs/design.md).
 
 Ships in the add-on's ``bin/``; splunkd puts that directory on ``sys.path`` for the
 input and REST handler scripts, so no path manipulation is needed. It drives the

@@ -15,8 +15,9 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from estreamer import tls
 from estreamer.errors import ConfigurationError
+from estreamer.stream import tls
+from estreamer.stream.net import format_address
 from estreamer_splunk import ACCOUNT_CONF, ACCOUNT_REALM
 from estreamer_splunk.options import parse_bool
 
@@ -36,7 +37,7 @@ class Account:
 
     @property
     def address(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        return format_address(self.host, self.port)
 
 
 def decode_pkcs12(text: str) -> bytes:
@@ -124,8 +125,8 @@ def test_connection(account: Account, *, context: ssl.SSLContext | None = None,
                     timeout: float = 10.0) -> str:
     """Connect to the FMC and run the ``estreamer test`` exchange: the line it prints on
     success; EStreamerError naming the account and the cause otherwise."""
-    from estreamer.cli.test import check_connection
     from estreamer.errors import EStreamerError
+    from estreamer.stream.diagnostics import check_connection
 
     context = context or ssl_context(account)
     try:

@@ -5,7 +5,7 @@
   ``KVStoreCheckpointer`` writes; bookmarks of earlier versions are read as they are).
   The stream key is stored beside the state: when an input is pointed at another
   address, the log says so.
-* Metadata cache: one document per part of a table (``estreamer.metadata``: at most
+* Metadata cache: one document per part of a table (``estreamer.records.metadata``: at most
   2,000 names each, far below the KV store's 16 MB document limit), ``_key`` =
   ``<input>:<table>:<part>``, fields ``input``, ``table``, ``part`` and ``state`` (the
   part's JSON text). A save writes only the parts that changed, in ``batch_save``
@@ -31,9 +31,9 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Callable, TypeVar
 
-from estreamer.bookmark import Bookmark
 from estreamer.errors import BookmarkError, ConfigurationError
-from estreamer.metadata import MetadataCache
+from estreamer.records.metadata import MetadataCache
+from estreamer.stream.bookmark import Bookmark
 from estreamer_splunk import APP_NAME, BOOKMARK_COLLECTION, METADATA_COLLECTION
 
 log = logging.getLogger("estreamer_splunk.kvstore")
@@ -212,7 +212,7 @@ class KVCollection:
 
 
 class KVBookmarkStore:
-    """``estreamer.bookmark.BookmarkStore`` in the KV store, keyed by input name."""
+    """``estreamer.stream.bookmark.BookmarkStore`` in the KV store, keyed by input name."""
 
     def __init__(self, collection: KVCollection, input_name: str) -> None:
         self.collection = collection

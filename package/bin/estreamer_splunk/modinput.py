@@ -2,7 +2,7 @@
 
 splunkd starts one process per input stanza (``use_single_instance = false``): the
 process reads its FMC account(s) through splunkd's REST API (secrets decrypted by
-solnlib, kept in memory only), streams with ``estreamer.client.StreamClient`` into an
+solnlib, kept in memory only), streams with ``estreamer.stream.client.StreamClient`` into an
 :class:`EventWriterSink`, keeps bookmark and metadata cache in the KV store and
 reports health. SIGTERM (splunkd stopping the input) stops the client, which flushes
 and saves its bookmark before the process exits.
@@ -23,9 +23,10 @@ import time
 from collections import Counter
 from typing import Any, Callable
 
-from estreamer.client import START_MODE_BOOKMARK, Endpoint, StreamClient, StreamStatus
 from estreamer.errors import ConfigurationError, EStreamerError
-from estreamer.formatters import get_formatter
+from estreamer.records.formatters import get_formatter
+from estreamer.stream.client import Endpoint, StreamClient, StreamStatus
+from estreamer.stream.config import StartMode
 from estreamer_splunk import (
     SETTINGS_CONF,
     SOURCETYPE_DATA,
@@ -271,7 +272,7 @@ class InputRun:
             # "start" chooses where the first run begins; once a bookmark exists every run
             # resumes from it (the core's genesis/now modes would ignore it)
             stored = bookmarks.load(primary.address)
-            start = START_MODE_BOOKMARK if stored is not None and stored.second \
+            start = StartMode.BOOKMARK if stored is not None and stored.second \
                 else options.start
             client = StreamClient(
                 endpoints, key=primary.address, sink=sink, bookmarks=bookmarks,

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from estreamer.client import START_MODE_BOOKMARK, START_MODE_GENESIS, START_MODE_NOW
-from estreamer.config import METADATA_RECORDS, RECORD_GROUPS, RecordSelection
 from estreamer.errors import ConfigurationError
 from estreamer.protocol.constants import RequestFlags
 from estreamer.protocol.streams import Stream, select_streams
+from estreamer.stream.config import METADATA_RECORDS, RECORD_GROUPS, RecordSelection, StartMode
 
 
 @dataclass(frozen=True)
@@ -45,8 +44,9 @@ FAMILIES: dict[str, Family] = {
 #: and the extended request (streams and their versions).
 BASE_FLAGS = RequestFlags.ARCHIVE_TIMESTAMPS | RequestFlags.EXTENDED
 
-START_MODES = {"bookmark": START_MODE_BOOKMARK, "now": START_MODE_NOW,
-               "genesis": START_MODE_GENESIS}
+#: the input's "start" choice (globalConfig.json) -> StartMode
+START_MODES = {"bookmark": StartMode.BOOKMARK, "now": StartMode.NOW,
+               "genesis": StartMode.GENESIS}
 FMC_PROFILES = {"7": "default", "6": "legacy"}
 FILTER_MODES = ("none", "include", "exclude")
 FORMATS = ("splunk", "json", "sfw")

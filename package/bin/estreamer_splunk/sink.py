@@ -22,9 +22,9 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from estreamer.errors import EStreamerError
-from estreamer.formatters.splunk_names import raw_name
-from estreamer.metadata import is_security_intelligence
-from estreamer.record import Record
+from estreamer.records.formatters.splunk_names import raw_name
+from estreamer.records.metadata import is_security_intelligence
+from estreamer.records.record import Record
 from estreamer_splunk import SOURCETYPE_DATA, SOURCETYPE_SI
 from estreamer_splunk.options import DeviceFilter
 
@@ -77,7 +77,7 @@ def device_candidates(record: Record) -> list[str]:
 
 
 class EventWriterSink:
-    """Implements ``estreamer.outputs.Sink`` over a splunklib EventWriter."""
+    """Implements ``estreamer.stream.outputs.Sink`` over a splunklib EventWriter."""
 
     def __init__(self, writer: Any, formatter: Callable[[Record], str], *, stanza: str,
                  source: str, host: Callable[[], str] | str, index: str | None,

@@ -1,8 +1,8 @@
 """Health of one input: a ``cisco:estreamer:status`` event and a monitor log line per period.
 
-The core's :class:`estreamer.monitor.Monitor` samples the client, logs its line and
+The core's :class:`estreamer.stream.monitor.Monitor` samples the client, logs its line and
 hands each sample to :meth:`StatusReporter.emit`, which writes the event built by
-:func:`estreamer.monitor.status_event`: ``input`` (the stanza name), every figure of
+:func:`estreamer.stream.monitor.status_event`: ``input`` (the stanza name), every figure of
 ``Monitor.sample()`` and ``last_error`` - the fields the health dashboard, the macros
 and saved searches read (docs/knowledge.md).
 
@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from estreamer.client import StreamStatus
-from estreamer.formatters.splunk import quote
-from estreamer.monitor import Monitor, status_event
-from estreamer.tls import ClientIdentity
+from estreamer.records.formatters.splunk import quote
+from estreamer.stream.client import StreamStatus
+from estreamer.stream.monitor import Monitor, status_event
+from estreamer.stream.tls import ClientIdentity
 
 #: The fields of :func:`certificate_event`, in order (the searches are checked against them).
 CERTIFICATE_FIELDS = ("input", "account", "certificate_subject", "certificate_serial",

@@ -1,4 +1,8 @@
-"""The ``estreamer`` command: one subcommand per module in this package."""
+"""The ``estreamer`` command: one subcommand per module in this package.
+
+Thin: each parses its options and calls the layers below (protocol, records, stream,
+testing), which it may all import; nothing imports it (the Splunk add-on does not ship it).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from ..errors import EStreamerError
 from .arguments import OneLineParser
 
 # Each module defines register(subparsers), which adds its parser with func=handler.
-COMMANDS = ("run", "test", "demo", "decode", "sample", "certs", "simulate")
+COMMANDS = ("run", "test", "demo", "decode", "sample", "certs", "simulate", "explain")
 
 
 def build_parser() -> argparse.ArgumentParser:

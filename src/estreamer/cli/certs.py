@@ -7,8 +7,8 @@ import getpass
 import os
 import sys
 
-from estreamer.certs import MAX_DAYS, make_fmc_certs
 from estreamer.errors import EStreamerError
+from estreamer.testing.certs import MAX_DAYS, make_fmc_certs
 
 from .arguments import integer
 

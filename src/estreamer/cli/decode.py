@@ -10,12 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from ..decoder import decode_record
+from estreamer.records.decoder import decode_record
+from estreamer.records.formatters import FORMATTERS, get_formatter
+from estreamer.records.metadata import MetadataCache
+from estreamer.records.record import Record
+
 from ..errors import ConfigurationError, RecordDecodeError, RemoteProtocolError
-from ..formatters import FORMATTERS, get_formatter
-from ..metadata import MetadataCache
 from ..protocol import Bundle, Error, EventData, iter_messages
-from ..record import Record
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..certs import make_fmc_certs
-from ..samples import generate_mix
-from ..simulator import Simulator
+from estreamer.testing.certs import make_fmc_certs
+from estreamer.testing.samples import generate_mix
+from estreamer.testing.simulator import Simulator
+
 from . import run as run_command
 from .arguments import integer, positive_number
 

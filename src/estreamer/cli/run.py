@@ -30,10 +30,11 @@ import sys
 import threading
 from typing import Any, Callable
 
-from estreamer import config as cfg
-from estreamer import tls
-from estreamer.bookmark import FileBookmarkStore, key_filename
-from estreamer.client import (
+from estreamer.errors import ConfigurationError, EStreamerError
+from estreamer.stream import config as cfg
+from estreamer.stream import tls
+from estreamer.stream.bookmark import FileBookmarkStore, key_filename
+from estreamer.stream.client import (
     Backoff,
     Endpoint,
     FileMetadataStore,
@@ -41,9 +42,8 @@ from estreamer.client import (
     StreamStatus,
     run_streams,
 )
-from estreamer.errors import ConfigurationError, EStreamerError
-from estreamer.monitor import Monitor
-from estreamer.outputs import OutputSink, Outputter, open_stream
+from estreamer.stream.monitor import Monitor
+from estreamer.stream.outputs import OutputSink, Outputter, open_stream
 
 log = logging.getLogger("estreamer.run")
 
@@ -122,7 +122,7 @@ def stream_uri(uri: str, stream: cfg.StreamSettings, several: bool) -> str:
 
 def build_sink(settings: cfg.Settings, stream: cfg.StreamSettings,
                stop: threading.Event) -> OutputSink:
-    from estreamer.formatters import get_formatter  # layer 2, loaded only when running
+    from estreamer.records.formatters import get_formatter  # layer 2, loaded only when running
 
     several = len(settings.streams) > 1
     outputters = []

@@ -8,9 +8,10 @@ from collections.abc import Iterable
 from itertools import islice
 from typing import BinaryIO
 
+from estreamer.testing.samples import FMC6_BLOCKS, FMC7_BLOCKS, generate_mix
+
 from ..errors import ConfigurationError
 from ..protocol import bundle, null, streaming_information
-from ..samples import FMC6_BLOCKS, FMC7_BLOCKS, generate_mix
 from .arguments import integer
 
 

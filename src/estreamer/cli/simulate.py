@@ -10,7 +10,7 @@ import threading
 from types import FrameType
 
 from estreamer.errors import EStreamerError
-from estreamer.simulator import Simulator
+from estreamer.testing.simulator import Simulator
 
 from .arguments import integer, positive_number
 

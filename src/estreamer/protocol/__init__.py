@@ -1,6 +1,8 @@
 """eStreamer protocol core (layer 1): bytes in, events out; no sockets, clocks or logging setup.
 
-Facts: ``shared/estreamer/PROTOCOL.md`` sections 3-6, 8, 9, 10 (D1-D3) and 11.1.
+Facts: ``spec/PROTOCOL.md`` sections 3-6, 8, 9, 10 (D1-D3) and 11.1.
+
+May import: :mod:`estreamer.errors` only; no socket, ssl or time (tests/test_layers.py).
 
 Client session (bring your own I/O, after h11)::
 

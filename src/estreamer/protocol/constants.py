@@ -1,6 +1,6 @@
 """Wire constants of eStreamer: message types, header version, service id, request flags.
 
-Facts: PROTOCOL.md sections 4, 5 and 6.
+Facts: spec/PROTOCOL.md sections 4, 5 and 6.
 """
 
 from __future__ import annotations

@@ -127,7 +127,7 @@ class StreamingRequest:
     """The client's answer to Streaming Information (server side).
 
     ``service_length`` is kept as sent: eNcore writes the whole payload length, the
-    guide's example the payload minus 8 (PROTOCOL.md D2).
+    guide's example the payload minus 8 (spec/PROTOCOL.md D2).
     """
 
     __slots__ = ("flags", "offset", "service_id", "service_length", "start", "streams")

@@ -1,6 +1,6 @@
 """Message formats: builders (bytes out) and payload parsers (memoryview in, event out).
 
-Facts: PROTOCOL.md sections 4 and 5. Every integer is big-endian. Parsers get the
+Facts: spec/PROTOCOL.md sections 4 and 5. Every integer is big-endian. Parsers get the
 message payload (header removed) and the stream offset where the message started.
 """
 
@@ -115,7 +115,7 @@ def streaming_request(start: int, flags: int, streams: Iterable[Stream],
     """The Streaming Request for ``service_id`` with the (version, eventType) pairs.
 
     serviceLength is the whole payload length, as eNcore sends it and the FMC
-    accepts (PROTOCOL.md D2). ``start`` and ``flags`` copy the Event Stream Request.
+    accepts (spec/PROTOCOL.md D2). ``start`` and ``flags`` copy the Event Stream Request.
     """
     pairs = bytearray()
     for stream in streams:

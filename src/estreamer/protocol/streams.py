@@ -1,6 +1,6 @@
 """Which event streams a Streaming Request asks for: (version, eventType) pairs.
 
-Facts: PROTOCOL.md sections 5.7 and 11.1. The pairs go out in the order of
+Facts: spec/PROTOCOL.md sections 5.7 and 11.1. The pairs go out in the order of
 :data:`STREAM_TYPES` (eNcore's order); the version picks the record layouts the FMC
 sends, so the decoder must know every version requested here.
 """

@@ -1,0 +1,337 @@
+"""Splunk key=value lines, compatible with eNcore 5.2.11's ``cisco:estreamer:data``.
+
+One line per record: ``rec_type=<n> event_sec=<epoch> ...`` (``event_sec`` only
+when the record has an event time), then the fields under the names of
+:mod:`estreamer.records.formatters.splunk_names`, then the decorated names, then
+``rec_type_desc``, ``rec_type_category`` and ``rec_type_simple`` (the same value,
+the record's catalogue category; both because eNcore 3.5.8 and 5.x dashboards
+differ, bug B21). An absent value is omitted, never written as ``None`` (B2).
+
+Quoting, so that Splunk's key=value extraction reads every value whole (B1): a
+value is wrapped in double quotes when it is empty or contains white space,
+``=``, ``"``, ``\\``, ``,`` or a control character; inside the quotes ``\\`` ->
+``\\\\``, ``"`` -> ``\\"``, newline -> ``\\n``, CR -> ``\\r``, tab -> ``\\t`` and
+any other control character -> ``\\xNN``. Binary values arrive as hex (B9).
+
+Speed: the per-record work is one ``itemgetter`` call and one ``%`` on a template
+compiled once per (record type, block type, field count); only text values that
+are not addresses/UUIDs/MACs/hex go through the quoting check, and that check
+is memoised (:data:`_QUOTED`), as are the decorated ``name=value`` pairs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from operator import itemgetter
+from typing import Any, Callable, NamedTuple
+
+from estreamer.records import catalogue, codegen
+from estreamer.records.formatters.splunk_names import (
+    computed_names,
+    layout_paths,
+    raw_name,
+    safe_text_fields,
+)
+from estreamer.records.record import Record
+
+_NEEDS_QUOTES = re.compile(r'[\s=",\\\x00-\x1f\x7f]')
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_TO_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
+
+
+def _escape_char(match: re.Match) -> str:
+    char = match.group()
+    return _ESCAPES.get(char) or f"\\x{ord(char):02x}"
+
+
+def quote(value: str) -> str:
+    """``value`` as a Splunk KV value: bare when safe, else double-quoted and escaped."""
+    if value and _NEEDS_QUOTES.search(value) is None:
+        return value
+    return '"' + _TO_ESCAPE.sub(_escape_char, value) + '"'
+
+
+def _value_text(value: Any) -> str:
+    """Any decoded value as KV text (slow path: nested parts, lists, odd types)."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    if isinstance(value, (list, dict)):
+        return quote(json.dumps(value, ensure_ascii=False, separators=(",", ":"),
+                                default=_json_default))
+    return quote(str(value))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    return str(value)
+
+
+# Memoised quoting. The same texts recur in every event (empty strings, "::",
+# URLs, host names, and above all the decorated names), so each text is checked
+# and quoted once; later a dict hit replaces the regex and the call. The memos
+# are cleared when they grow past the limit, which bounds their memory when
+# texts do not recur (URLs, user agents).
+_MEMO_LIMIT = 1 << 14
+
+#: raw text -> its KV value (bare or quoted); keys are only ever ``str``
+_QUOTED: dict[str, str] = {}
+
+
+def _text(value: Any) -> str:
+    """KV text of a value at a text position of a line (fills the memo for ``str``)."""
+    if type(value) is not str:
+        return _value_text(value)
+    if len(_QUOTED) >= _MEMO_LIMIT:
+        _QUOTED.clear()
+    text = _QUOTED[value] = quote(value)
+    return text
+
+
+#: Splunk name -> {computed value -> "name=value"}, shared by all record types.
+#: Only ``str`` and ``int`` values are stored (see :func:`_computed_slow`).
+_PAIRS: dict[str, dict[Any, str]] = {}
+
+
+class _Plan(NamedTuple):
+    # render(fields, rest) -> the whole line; rest is " " + nested and computed
+    # pairs (or ""). Raises KeyError when ``fields`` lacks a key of the plan.
+    render: Callable[[Any, str], str]  # reads a fields dict, or a flat record's values
+    nested: tuple[tuple[str, tuple[str, ...]], ...]  # (name, path) of nested values
+    pairs: dict[str, dict[Any, str]]  # computed key -> its memo in _PAIRS
+    names: dict[str, str]             # computed key -> Splunk name
+    source: str                       # the generated code (for reading and debugging)
+
+
+_TIME_NAME = "event_sec"
+
+
+def _flatten(record_type: int, value: dict, prefix: str,
+             out: list[tuple[str, tuple[str, ...], Any]], path: tuple[str, ...]) -> None:
+    for key, item in value.items():
+        if isinstance(item, dict):
+            _flatten(record_type, item, prefix + key + ".", out, (*path, key))
+        else:
+            out.append((raw_name(record_type, prefix + key), (*path, key), item))
+
+
+def _tail(record_type: int) -> str:
+    layout = catalogue.RECORDS.get(record_type)
+    if layout is None:
+        return ""
+    desc, category = quote(layout.name), quote(layout.category)
+    return (f" rec_type_desc={desc} rec_type_category={category}"
+            f" rec_type_simple={category}")
+
+
+def _build(record: Record) -> _Plan:
+    """The plan for records shaped like ``record`` (same keys, same value types).
+
+    A flat record (``record.values``) gets a plan that reads its values tuple by
+    position; any other record, one that reads ``record.fields`` by key.
+
+    The line is one ``%`` template (``"rec_type=71 event_sec=%s ..."``, the
+    fastest of str.format, f-strings and %% for ~120 values), filled by a
+    generated function: one ``itemgetter`` call unpacked into locals, then
+    each value as it is (int, or text that never needs quotes: addresses,
+    UUIDs, MACs, hex by catalogue type), or through the quoting memo (other
+    text), or through :func:`_value_text` (lists and other types).
+    """
+    rt = record.record_type
+    top: list[tuple[str, str, Any]] = []       # (key, name, value) of top-level scalars
+    nested: list[tuple[str, tuple[str, ...]]] = []
+    values, names = record.values, record.names
+    if values is not None:
+        assert names is not None
+        # the pairs record.fields would hold, built without replacing the values
+        items = list(dict(zip(names, values)).items())
+    else:
+        items = list(record.fields.items())
+    for key, value in items:
+        if isinstance(value, dict):
+            flat: list[tuple[str, tuple[str, ...], Any]] = []
+            _flatten(rt, value, key + ".", flat, (key,))
+            nested.extend((name, path) for name, path, _ in flat if name)
+            continue
+        name = raw_name(rt, key)
+        if name:
+            top.append((key, name, value))
+    # event_sec comes right after rec_type (eNcore's order; Splunk's TIME_PREFIX).
+    top.sort(key=lambda entry: entry[1] != _TIME_NAME)
+    safe = safe_text_fields(rt)
+    args = []
+    for i, (key, _, value) in enumerate(top):
+        if type(value) is int or (key in safe and type(value) is str):
+            args.append(f"v{i}")
+        elif type(value) is str:
+            # a hit costs one dict lookup; a quoted or bare text is never empty
+            args.append(f"(quoted(v{i}) or text(v{i}))")
+        else:
+            args.append(f"value_text(v{i})")
+    args.append("rest")
+    template = (f"rec_type={rt}" + "".join(f" {name}=%s" for _, name, _ in top)
+                + "%s" + _tail(rt).replace("%", "%%"))
+    lines = ["def render(F, rest):"]
+    # where each value is found: its key in ``fields``, or its index in ``values``
+    where: list[Any] = [key for key, _, _ in top] if values is None \
+        else [names.position[key] for key, _, _ in top]  # type: ignore[union-attr]
+    if len(top) == 1:
+        lines.append(f"    v0 = F[{where[0]!r}]")
+    elif top:
+        lines.append(f"    {', '.join(f'v{i}' for i in range(len(top)))}, = get(F)")
+    lines.append(f"    return TEMPLATE % ({', '.join(args)},)")
+    source = "\n".join(lines) + "\n"
+    if codegen.enabled():
+        env: dict[str, Any] = {"TEMPLATE": template, "quoted": _QUOTED.get, "text": _text,
+                               "value_text": _value_text}
+        if len(top) > 1:
+            env["get"] = itemgetter(*where)
+        # the label tells the layouts apart in tracebacks and profiles
+        form = "" if values is None else f"_flat{names.serial}"  # type: ignore[union-attr]
+        render = codegen.build(source, f"splunk_{rt}_{record.block_type}{form}", env, "render")
+    else:
+        render = _reference_render(template, where, args[:-1])
+    computed = computed_names(rt)
+    pairs = {key: _PAIRS.setdefault(name, {}) for key, name in computed.items()}
+    return _Plan(render, tuple(nested), pairs, computed, source)
+
+
+def _reference_render(template: str, where: list[Any], args: list[str]
+                      ) -> Callable[[Any, str], str]:
+    """What the generated ``render`` does, value by value (code generation off):
+    ``args`` says how each value is written, as the generated expressions do."""
+    def render(fields: Any, rest: str) -> str:
+        out: list[Any] = []
+        for place, arg in zip(where, args):
+            value = fields[place]
+            if arg.startswith("(quoted("):
+                out.append(_QUOTED.get(value) or _text(value))
+            elif arg.startswith("value_text("):
+                out.append(_value_text(value))
+            else:
+                out.append(value)
+        return template % (*out, rest)
+    return render
+
+
+_plans: dict[tuple[int, Any, int], _Plan] = {}
+
+
+def _get_path(fields: dict, path: tuple[str, ...]) -> Any:
+    value: Any = fields
+    for part in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _computed_slow(plan: _Plan, computed: dict[str, Any]) -> str:
+    """The decorated pairs of a line (" a=b c=d" or ""), filling the memos.
+
+    Keys the record type does not emit and None values are left out. A memo
+    keeps only ``str`` and ``int`` (and bool, which renders like the equal
+    int) values: no other type can equal one of them and render differently.
+    """
+    out = []
+    for key, value in computed.items():
+        memo = plan.pairs.get(key)
+        if memo is None or value is None:
+            continue
+        if type(value) is str:
+            text = f"{plan.names[key]}={quote(value)}"
+        else:
+            text = f"{plan.names[key]}={_value_text(value)}"
+        if type(value) in (str, int, bool):
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[value] = text
+        out.append(text)
+    return " " + " ".join(out) if out else ""
+
+
+def _rest(plan: _Plan, record: Record) -> str:
+    """The nested and decorated pairs of a line: " a=b c=d" or ""."""
+    rest = ""
+    if plan.nested:
+        fields = record.fields
+        for name, path in plan.nested:
+            value = _get_path(fields, path)
+            if value is not None:
+                rest += f" {name}={_value_text(value)}"
+    computed = record.computed
+    if computed:
+        pairs = plan.pairs
+        try:
+            # Every pair already seen: one comprehension of dict hits. A key or
+            # value not in the memos (new name, key not emitted, None value,
+            # unhashable value) raises and takes the slow path once.
+            rest += " " + " ".join([pairs[key][value] for key, value in computed.items()])
+        except (KeyError, TypeError):
+            rest += _computed_slow(plan, computed)
+    return rest
+
+
+#: plans of flat records, by record type and FieldNames serial
+_flat_plans: dict[tuple[int, int], _Plan] = {}
+
+
+def _forget_plans(enabled: bool) -> None:
+    """Plans are generated or interpreted (codegen); a switch makes them again."""
+    _plans.clear()
+    _flat_plans.clear()
+
+
+codegen.on_switch(_forget_plans)
+
+
+def format_splunk(record: Record) -> str:
+    """One Splunk key=value line for ``record`` (no trailing newline)."""
+    values = record.values
+    if values is not None:
+        key = (record.record_type, record.names.serial)  # type: ignore[union-attr]
+        flat = _flat_plans.get(key)
+        if flat is None:
+            flat = _flat_plans[key] = _build(record)
+        # a flat record holds ints and text only: its plan always applies
+        return flat.render(values, _rest(flat, record))
+    fields = record.fields
+    plan_key = (record.record_type, record.block_type, len(fields))
+    plan = _plans.get(plan_key)
+    if plan is None:
+        plan = _plans[plan_key] = _build(record)
+    try:
+        return plan.render(fields, _rest(plan, record))
+    except KeyError:
+        # same shape key, different field set: rebuild the plan for this shape
+        plan = _plans[plan_key] = _build(record)
+    except TypeError:
+        # an unhashable value where the plan saw text: format with a plan of its own
+        plan = _build(record)
+    return plan.render(fields, _rest(plan, record))
+
+
+def field_names_for(record_type: int) -> frozenset[str]:
+    """Every field name a line of this record type can carry (from the same tables)."""
+    names = {"rec_type"}
+    for path, _is_list in layout_paths(record_type):
+        name = raw_name(record_type, path)
+        if name:
+            names.add(name)
+    names.update(computed_names(record_type).values())
+    if record_type in catalogue.RECORDS:
+        names.update(("rec_type_desc", "rec_type_category", "rec_type_simple"))
+    return frozenset(names)
+
+
+def emitted_field_names() -> frozenset[str]:
+    """Every field name this formatter can emit, over all catalogue record types."""
+    names: set[str] = set()
+    for record_type in catalogue.RECORDS:
+        names |= field_names_for(record_type)
+    return frozenset(names)

@@ -1,0 +1,117 @@
+"""The add-on's pure functions, from package/bin on this interpreter (no build, no
+Splunk libraries): input options, the device filter, event time, the account's PKCS12
+text and the KV store document keys. tests/splunk runs the built add-on as splunkd does."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from estreamer_splunk.account import account_from_fields, decode_pkcs12
+from estreamer_splunk.kvstore import KVBookmarkStore, KVMetadataStore
+from estreamer_splunk.options import DeviceFilter, parse_input
+from estreamer_splunk.sink import event_time
+
+from estreamer.errors import ConfigurationError
+from estreamer.protocol import RequestFlags
+from estreamer.records.metadata import MetadataCache
+from estreamer.records.record import Record
+from estreamer.stream.bookmark import Bookmark
+from estreamer.stream.config import StartMode
+
+BASE = {"account": "fmc1", "request_families": "connections,intrusion",
+        "index_families": "connections"}
+
+
+def test_input_options_translate_the_stanza() -> None:
+    options = parse_input("estreamer://north", {**BASE, "start": "genesis", "index": "default",
+                                                 "device_filter_mode": "include",
+                                                 "device_filter": " FW1, 10 "})
+    assert options.name == "north" and options.account == "fmc1"
+    assert options.start is StartMode.GENESIS
+    assert options.index is None                      # splunkd's own default index
+    assert options.flags & RequestFlags.ARCHIVE_TIMESTAMPS
+    assert options.device_filter == DeviceFilter("include", frozenset({"fw1", "10"}))
+    assert parse_input("estreamer://n", BASE).start is StartMode.BOOKMARK
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"account": ""}, "account is required"),
+    ({"secondary_account": "fmc1"}, "another FMC than the primary"),
+    ({"index_families": "files_malware"}, "are not requested"),
+    ({"start": "yesterday"}, "start must be one of bookmark, now, genesis"),
+    ({"device_filter_mode": "exclude"}, "device_filter is empty"),
+    ({"status_interval": "soon"}, "status_interval must be a number"),
+])
+def test_bad_input_options_are_one_line_naming_the_fix(params: dict, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        parse_input("estreamer://n", {**BASE, **params})
+
+
+def test_device_filter_includes_excludes_and_lets_unnamed_events_pass() -> None:
+    include = DeviceFilter("include", frozenset({"fw1"}))
+    assert include.allows(["7", "FW1"]) and not include.allows(["8", "fw2"])
+    assert include.allows([])                          # metadata names no device
+    assert not DeviceFilter("exclude", frozenset({"fw1"})).allows(["fw1"])
+    assert DeviceFilter().allows(["anything"])
+
+
+def test_event_time_prefers_the_event_second_then_the_archive_timestamp() -> None:
+    intrusion = Record(400, {"eventSecond": 1_700_000_000, "eventMicrosecond": 5},
+                       1_600_000_000)
+    assert event_time(intrusion) == "1700000000.000005"
+    assert event_time(Record(400, {"eventSecond": 0}, 1_600_000_000)) == "1600000000.000000"
+    assert event_time(Record(400, {}, 0)) is None            # splunkd decides
+
+
+def test_pkcs12_text_from_the_account_page() -> None:
+    data = b"\x30\x82pkcs12"
+    text = base64.b64encode(data).decode()
+    assert decode_pkcs12(text) == data
+    assert decode_pkcs12(f"data:application/x-pkcs12;base64,{text[:4]}\n{text[4:]}") == data
+    with pytest.raises(ConfigurationError, match="not valid base64"):
+        decode_pkcs12("not base64!")
+    with pytest.raises(ConfigurationError, match="port must be 1 to 65535"):
+        account_from_fields("a", {"fmc_host": "fmc", "fmc_port": "0", "pkcs12_file": text})
+    account = account_from_fields("a", {"fmc_host": "2001:db8::1", "pkcs12_file": text,
+                                        "pkcs12_password": "pw"})
+    assert account.address == "[2001:db8::1]:8302"
+
+
+class _Collection:
+    """The KV store collection's seam: documents saved, by key."""
+
+    def __init__(self) -> None:
+        self.docs: dict[str, dict] = {}
+
+    def save(self, documents: list[dict], *, wait: bool = True) -> int:
+        self.docs.update((d["_key"], d) for d in documents)
+        return len(documents)
+
+    def get(self, key: str) -> dict | None:
+        return self.docs.get(key)
+
+    def query(self, query: dict) -> list[dict]:
+        return [d for d in self.docs.values()
+                if all(d.get(k) == v for k, v in query.items())]
+
+    def delete(self, key: str, *, wait: bool = True) -> None:
+        self.docs.pop(key, None)
+
+    def delete_where(self, query: dict) -> None:
+        for doc in self.query(query):
+            self.docs.pop(doc["_key"])
+
+
+def test_kv_store_keys_are_the_input_and_its_table_parts() -> None:
+    bookmarks = _Collection()
+    KVBookmarkStore(bookmarks, "north").save("fmc:8302", Bookmark(1_700_000_000))  # type: ignore[arg-type]
+    assert list(bookmarks.docs) == ["north"]
+    assert json.loads(bookmarks.docs["north"]["state"])
+    metadata = _Collection()
+    cache = MetadataCache()
+    cache.update(Record(511, {"shaHash": "ab" * 32, "fileName": "setup.exe"}))
+    KVMetadataStore(metadata, "north").save("fmc:8302", cache)  # type: ignore[arg-type]
+    assert metadata.docs and all(key.startswith("north:") and key.count(":") == 2
+                                 for key in metadata.docs)
