@@ -27,6 +27,8 @@ DATA, STATUS, LOG = "cisco:estreamer:data", "cisco:estreamer:status", "cisco:est
 SI = "cisco:estreamer:si"
 #: Security Cloud JSON (the input's event format option)
 SFW = "cisco:sfw:estreamer"
+#: the records in the sparse and lean Splunk formats (the input's event format option)
+SPARSE, LEAN = "cisco:estreamer:sparse", "cisco:estreamer:lean"
 TOKEN = re.compile(r"\$([A-Za-z_][\w.]*)\$")
 
 
@@ -84,8 +86,12 @@ def status_fields() -> set[str]:
 def fields_by_sourcetype() -> dict[str, set[str]]:
     props, transforms = load_conf("props.conf"), load_conf("transforms.conf")
     return {
-        DATA: set(emitted_field_names()) | props_created(props, transforms, DATA),
-        SI: set(emitted_field_names()) | props_created(props, transforms, SI),
+        # what the default format writes: a search must not need splunk-full
+        DATA: set(emitted_field_names(full=False)) | props_created(props, transforms, DATA),
+        SI: set(emitted_field_names(full=False)) | props_created(props, transforms, SI),
+        SPARSE: set(emitted_field_names(full=False)) | props_created(props, transforms, SPARSE),
+        # lean lines carry no names: they all come from the transforms
+        LEAN: props_created(props, transforms, LEAN),
         STATUS: status_fields() | props_created(props, transforms, STATUS),
         LOG: props_created(props, transforms, LOG),
         SFW: set(sfw_field_names()) | props_created(props, transforms, SFW),

@@ -10,7 +10,7 @@ import pytest
 from estreamer import constants, samples
 
 from . import inventory, splunk_eval
-from .inventory import DATA, SFW, SI
+from .inventory import DATA, LEAN, SFW, SI, SPARSE
 from .props_engine import parse_lookup
 from .splunk_conf import DEFAULT, LOOKUPS, NAV, REPO, load_conf, load_lookup
 
@@ -118,7 +118,8 @@ def test_severity_table_is_complete_and_spelled_as_cim():
 
 def test_vendor_lookup_matches_what_the_add_on_writes():
     # eNcore keyed it on source=eStreamer, which never matched (B11).
-    assert [r["sourcetype"] for r in load_lookup("estreamer_vendors.csv")] == [DATA, SI, SFW]
+    assert [r["sourcetype"] for r in load_lookup("estreamer_vendors.csv")] == \
+        [DATA, SPARSE, LEAN, SI, SFW]
 
 
 def test_si_sourcetype_has_exactly_the_knowledge_of_the_records():

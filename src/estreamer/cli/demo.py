@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..certs import make_fmc_certs
+from ..formatters import FORMATTERS
 from ..samples import generate_mix
 from ..simulator import Simulator
 from . import run as run_command
@@ -31,7 +32,7 @@ def register(sub: Any) -> None:
                    help="events to stream (default 2000)")
     p.add_argument("--rate", type=positive_number, default=500.0,
                    help="simulator records per second (default 500)")
-    p.add_argument("--format", default="splunk", choices=("splunk", "json", "cef", "sfw"))
+    p.add_argument("--format", default="splunk", choices=sorted(FORMATTERS))
     p.add_argument("--dir", type=Path, default=Path(".run/demo"),
                    help="working directory for certificates, state and logs")
     p.set_defaults(func=main)
