@@ -69,8 +69,23 @@ def transform_name(tag: str) -> str:
     return "estreamer_lean_" + tag.replace(".", "_")
 
 
-def default_name(field: str) -> str:
-    return "estreamer_sparse_default_" + re.sub(r"\W", "_", field)
+def default_name(field: str, lean: bool = False) -> str:
+    kind = "lean" if lean else "sparse"
+    return f"estreamer_{kind}_default_" + re.sub(r"\W", "_", field)
+
+
+def lean_default_regex(field: str) -> str | None:
+    """A regex matching the lean lines whose value of ``field`` is empty or cut."""
+    # the slot after ``index`` values is empty, or the line ends before it
+    skip = r"(?:\|(?:[^|\\]|\\.)*)"
+    branches = []
+    for tag, slots in lean_layouts().items():
+        names = [slot.name for slot in slots]
+        if field in names:
+            index = names.index(field)
+            branches.append(re.escape(tag) + rf"(?:{skip}{{{index}}}\|(?=\||$)|"
+                                              rf"{skip}{{0,{index}}}$)")
+    return "^(?:" + "|".join(branches) + ")" if branches else None
 
 
 def sparse_stanza(settings: list[tuple[str, str]]) -> list[str]:
@@ -88,7 +103,9 @@ def lean_stanza(settings: list[tuple[str, str]]) -> list[str]:
     lines = [f"[{LEAN}]",
              "# The settings of [cisco:estreamer:data] with the lean line's own reading: the",
              "# time in the first two values, one transform per layout, \\| unescaped, the",
-             "# record type's names from a lookup."]
+             "# sparse format's search-time defaults, the record type's names from a lookup."]
+    defaults = [default_name(field, lean=True) for field in search_defaults()
+                if lean_default_regex(field)]
     reports = ", ".join(["estreamer_lean_tag", *map(transform_name, lean_layouts())])
     replaced = {
         "TIME_PREFIX": r"^\d+(?:\.\d+)?\|",
@@ -98,6 +115,8 @@ def lean_stanza(settings: list[tuple[str, str]]) -> list[str]:
     for key, value in settings:
         value = replaced.get(key, value).replace(UNESCAPE, LEAN_UNESCAPE)
         lines.append(f"{key} = {value}")
+    if defaults:
+        lines.append(f"REPORT-estreamer_lean_defaults = {', '.join(defaults)}")
     lines.append("LOOKUP-estreamer_record_types = estreamer_record_types rec_type OUTPUT "
                  "rec_type_desc rec_type_category rec_type_simple")
     return lines
@@ -128,14 +147,19 @@ def transforms_section() -> list[str]:
                   "FORMAT = " + " ".join(f"{slot.name}::${i}"
                                          for i, slot in enumerate(slots, 1)),
                   ""]
-    lines += ["# The sparse format (splunk-sparse) leaves out zero values; where a search reads",
-              "# such a field, its value comes back when the line does not carry it.", ""]
+    lines += ["# The sparse format (splunk-sparse) leaves out zero values, the lean one leaves",
+              "# them empty; where a search reads such a field, its value comes back when the",
+              "# line does not carry it.", ""]
     for field, (value, record_types) in search_defaults().items():
         types = "|".join(map(str, record_types))
         lines += [f"[{default_name(field)}]",
                   rf"REGEX = ^rec_type=(?:{types}) (?!.*(?:^|\s){re.escape(field)}=)",
                   f"FORMAT = {field}::{value}",
                   ""]
+        lean = lean_default_regex(field)
+        if lean:
+            lines += [f"[{default_name(field, lean=True)}]", f"REGEX = {lean}",
+                      f"FORMAT = {field}::{value}", ""]
     return lines[:-1]
 
 

@@ -71,7 +71,8 @@ def periodic_status_fields() -> set[str]:
     """What a periodic status event carries: the monitor's figures, the input name, the
     last error."""
     monitor = Monitor([lambda: StreamStatus(key="fmc.example:8302")])
-    return set(monitor.sample()[0]) | {"input", "last_error"}
+    return set(monitor.sample()[0]) | {"input", "last_error",
+                                       _glue_status_module().LAYOUTS_FIELD}
 
 
 def certificate_status_fields() -> set[str]:

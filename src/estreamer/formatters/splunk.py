@@ -118,10 +118,10 @@ class _Plan(NamedTuple):
     pairs: dict[str, dict[Any, str]]  # computed key -> its memo in _PAIRS
     names: dict[str, str]             # computed key -> Splunk name
     source: str                       # the generated code (for reading and debugging)
-    # (where, " name=", computed key) of raw ids written only when the computed
-    # name is missing (default and sparse formats; empty for splunk-full)
-    ids: tuple[tuple[Any, str, str], ...] = ()
-    sparse: bool = False              # leave out ids that are zero
+    # (where, " name=", computed key, always written) of raw ids written only when
+    # the computed name is missing (default and sparse formats; empty for splunk-full)
+    ids: tuple[tuple[Any, str, str, bool], ...] = ()
+    sparse: bool = False              # leave out ids that are zero unless always written
 
 
 _TIME_NAME = "event_sec"
@@ -231,7 +231,8 @@ def _build(record: Record, mode: str = FULL) -> _Plan:
     pairs = {key: _DROPPED if name in left_out else _PAIRS.setdefault(name, {})
              for key, name in computed.items()}
     return _Plan(env["render"], tuple(nested), pairs, computed, source,
-                 tuple((position(key), f" {name}=", ckey) for key, name, ckey in ids),
+                 tuple((position(key), f" {name}=", ckey, name in _always_kept(rt))
+                       for key, name, ckey in ids),
                  mode == SPARSE)
 
 
@@ -241,12 +242,16 @@ UNSET_TEXTS = frozenset(("0.0.0.0", "::", "00000000-0000-0000-0000-000000000000"
                          "00:00:00:00:00:00", "0" * 32, "0" * 40, "0" * 64))
 
 
+def _always_kept(rt: int) -> frozenset[str]:
+    from estreamer.formatters.splunk_sparse import always_kept  # it imports this module
+
+    return always_kept(rt)
+
+
 def _sparse_body(rt: int, top: list[tuple[str, str, Any]], args: list[str]) -> list[str]:
     """Render lines of a sparse plan: each pair only when its value is set or its name
     is one the sparse format always keeps."""
-    from estreamer.formatters.splunk_sparse import always_kept
-
-    keep = always_kept(rt)
+    keep = _always_kept(rt)
     lines = [f"    out = [{f'rec_type={rt}'!r}]"]
     for i, (_, name, value) in enumerate(top):
         test = "" if name in keep else (
@@ -313,10 +318,10 @@ def _rest(plan: _Plan, record: Record) -> str:
             rest += _computed_slow(plan, computed)
     if plan.ids:
         source: Any = record.fields if record.values is None else record.values
-        for where, prefix, key in plan.ids:
+        for where, prefix, key, kept in plan.ids:
             if computed.get(key) is None:
                 value = source[where]
-                if plan.sparse and (not value or value in UNSET_TEXTS):
+                if plan.sparse and not kept and (not value or value in UNSET_TEXTS):
                     continue
                 rest += prefix + _value_text(value)
     return rest

@@ -9,9 +9,11 @@ the raw fields in wire order, the decorated names), separated by ``|``::
 
 The add-on names the values back at search time: one ``REPORT-`` transform per
 layout, anchored on its tag, generated from the same slots by
-``tools/gen_splunk_formats.py`` (a test fails when the two differ). The field set
-is the default format's: an id beside a decorated name is empty when the name is
-known. Empty values at the end are cut.
+``tools/gen_splunk_formats.py`` (a test fails when the two differ). The values are
+those of the sparse format (:mod:`estreamer.formatters.splunk_sparse`): a value the
+sparse line leaves out (zero, empty, unset address/UUID/hash, an id beside its known
+name) is an empty value here, so the two read alike at search time, with the same
+search-time defaults. Empty values at the end are cut.
 
 Escaping: a value keeps the escapes of a quoted key=value value (``\\\\``, ``\\"``,
 ``\\n``, ``\\r``, ``\\t``, ``\\xNN``), so the add-on's search-time unescaping is the
@@ -28,9 +30,11 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from typing import Any
+from typing import Any, Callable
 
-from estreamer.formatters.splunk_names import lean_slots, lean_tag
+from estreamer.formatters.splunk import UNSET_TEXTS
+from estreamer.formatters.splunk_names import LeanSlot, lean_slots, lean_tag
+from estreamer.formatters.splunk_sparse import always_kept
 from estreamer.record import Record
 
 SEPARATOR = "|"
@@ -92,31 +96,81 @@ def _leaves(value: dict) -> list[Any]:
     return out
 
 
+def set_text(value: Any) -> str:
+    """A value as lean text, "" when the sparse format would leave it out (zero, empty,
+    an all-zero UUID/MAC/hash, an unset address)."""
+    if not value or (type(value) is str and value in UNSET_TEXTS):
+        return ""
+    return value_text(value)
+
+
+def _path_get(fields: dict, path: tuple[str, ...]) -> Any:
+    value: Any = fields
+    for part in path:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _compile(record: Record, tag: str, slots: tuple[LeanSlot, ...]) -> Callable[[Record], str]:
+    """A function writing records shaped like ``record`` (generated once per layout, as
+    in :mod:`estreamer.formatters.splunk`): a flat record's values are read by position,
+    any other record's fields by key; no per-slot decisions are left for run time."""
+    names = record.names if record.values is not None else None
+    keep = always_kept(record.record_type)
+    exprs = []
+    for slot in slots:
+        if slot.computed:
+            exprs.append(f"t(c({slot.computed!r}))")
+            continue
+        if not slot.path:
+            exprs.append("''")  # a time slot the layout does not have
+            continue
+        if names is not None:
+            index = names.position.get(slot.path[0]) if len(slot.path) == 1 else None
+            value = "None" if index is None else f"V[{index}]"
+        elif len(slot.path) == 1:
+            value = f"F.get({slot.path[0]!r})"
+        else:
+            value = f"path_get(F, {slot.path!r})"
+        # a value of a named block (discovery, user records) is written as the sparse
+        # line writes it: always
+        text = f"t({value})" if slot.name in keep or len(slot.path) > 1 else f"s({value})"
+        # an id beside its known name stays in splunk-full
+        exprs.append(f"('' if c({slot.beside!r}) is not None else {text})" if slot.beside
+                     else text)
+    source = "\n".join([
+        "def render(R):",
+        "    V = R.values" if names is not None else "    F = R.fields",
+        "    c = R.computed.get",
+        f"    values = [{', '.join(exprs)}]",
+        "    while values and not values[-1]:",
+        "        values.pop()  # empty values at the end are cut",
+        "    return SEPARATOR.join((TAG, *values))",
+    ]) + "\n"
+    env: dict[str, Any] = {"t": value_text, "s": set_text, "path_get": _path_get,
+                           "SEPARATOR": SEPARATOR,
+                           "TAG": tag}
+    exec(compile(source, f"<splunk-lean {tag}>", "exec"), env)
+    return env["render"]
+
+
+#: (record type, block type, FieldNames serial or -1 for dict records) -> render function
+_RENDERERS: dict[tuple[int, Any, int], Callable[[Record], str]] = {}
+
+
 def format_splunk_lean(record: Record) -> str:
     """One lean line for ``record`` (no trailing newline)."""
-    tag = lean_tag(record.record_type, record.block_type)
-    slots = lean_slots(record.record_type, record.block_type)
-    if slots is None:
-        UNKNOWN_LAYOUTS[tag] += 1
-        values = [value_text(v) for v in _leaves(record.fields)]
-    else:
-        computed = record.computed
-        get = record.get  # top-level values without building ``fields`` (flat records)
-        values = []
-        for slot in slots:
-            if slot.computed:
-                value = computed.get(slot.computed)
-            elif slot.beside and computed.get(slot.beside) is not None:
-                value = None  # the name is on the line: the id stays in splunk-full
-            elif len(slot.path) == 1:
-                value = get(slot.path[0])
-            elif not slot.path:
-                value = None  # a time slot the layout does not have
-            else:
-                value = record.fields
-                for part in slot.path:
-                    value = value.get(part) if isinstance(value, dict) else None
-            values.append(value_text(value))
-    while values and not values[-1]:
-        values.pop()
-    return SEPARATOR.join((tag, *values))
+    serial = record.names.serial if record.values is not None else -1  # type: ignore[union-attr]
+    key = (record.record_type, record.block_type, serial)
+    render = _RENDERERS.get(key)
+    if render is None:
+        tag = lean_tag(record.record_type, record.block_type)
+        slots = lean_slots(record.record_type, record.block_type)
+        if slots is None:
+            UNKNOWN_LAYOUTS[tag] += 1
+            values = [value_text(v) for v in _leaves(record.fields)]
+            while values and not values[-1]:
+                values.pop()
+            return SEPARATOR.join((tag, *values))
+        render = _RENDERERS[key] = _compile(record, tag, slots)
+    return render(record)
