@@ -171,3 +171,30 @@ def test_lean_trailing_empty_values_are_cut():
     line = format_splunk_lean(Record(123, {"id": 1, "name": ""}))
     assert line == "123|||1"
     assert lean_tag(123, None) in lean_layouts()
+
+
+def test_status_event_names_the_unknown_lean_layouts(knowledge):
+    from estreamer.client import StreamStatus
+    from estreamer.formatters import splunk_lean
+    from estreamer.monitor import Monitor
+
+    status = StreamStatus(key="fmc.example:8302")
+    figures = Monitor([lambda: status]).sample()[0]
+    lines: list[str] = []
+    reporter = inventory._glue_status_module().StatusReporter("in1", lambda: status,
+                                                              lines.append, 60)
+    saved = dict(splunk_lean.UNKNOWN_LAYOUTS)
+    try:
+        splunk_lean.UNKNOWN_LAYOUTS.clear()
+        reporter.emit(figures, status)
+        format_splunk_lean(Record(400, {"deviceId": 1}, block_type=250))
+        format_splunk_lean(Record(400, {"deviceId": 1}, block_type=250))
+        format_splunk_lean(Record(71, {"deviceId": 1}, block_type=999))
+        reporter.emit(figures, status)
+    finally:
+        splunk_lean.UNKNOWN_LAYOUTS.clear()
+        splunk_lean.UNKNOWN_LAYOUTS.update(saved)
+    assert "unknown_layouts" not in search_time(knowledge, "cisco:estreamer:status", lines[0])
+    event = search_time(knowledge, "cisco:estreamer:status", lines[1])
+    assert event["unknown_layouts"] == "400.250:2,71.999:1"
+    assert event["input"] == "in1"
