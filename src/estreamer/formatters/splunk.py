@@ -7,6 +7,13 @@ when the record has an event time), then the fields under the names of
 the record's catalogue category; both because eNcore 3.5.8 and 5.x dashboards
 differ, bug B21). An absent value is omitted, never written as ``None`` (B2).
 
+Three renderings share this code (issue 13): ``splunk-full`` writes every field as
+above; the default ``splunk`` leaves out the fields of
+:data:`estreamer.formatters.splunk_names.FULL_ONLY` (``rec_type_simple`` among them)
+and writes a raw id beside its decorated name only when the name is unknown;
+``splunk-sparse`` (:mod:`estreamer.formatters.splunk_sparse`) is the default without
+unset values.
+
 Quoting, so that Splunk's key=value extraction reads every value whole (B1): a
 value is wrapped in double quotes when it is empty or contains white space,
 ``=``, ``"``, ``\\``, ``,`` or a control character; inside the quotes ``\\`` ->
