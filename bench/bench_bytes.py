@@ -20,8 +20,19 @@ and overall, the bytes of a line with its newline for ``splunk-full``, ``splunk`
   weighted by this mix. Those are eNcore's own records (the simulator's stream at the
   older block versions eNcore requests), so this is only a cross-check.
 
-Figures measured on a 100,000-record ``generate_mix`` (seed 7; H12's realistic mix
-had not landed), see the report of issue 13 for the numbers.
+Measured on a 100,000-record ``generate_mix`` (seed 7; the realistic mix had not
+landed; 2 shared cores, so the µs are rough), bytes per record with the newline::
+
+                       71    400    500    502     2  other  overall  µs/rec
+    splunk-full      3804   1995   1527   1570   376    173     3038    14.2
+    splunk           2257   1234   1078   1114   353    143     1833    14.4
+    splunk-sparse    1118    967    828    874   353    132      998     8.9
+    splunk-lean       564    515    398    410   205     37      505    16.2
+    eNcore 3.5.8 p.  2151   1018    988   1003   351    137     1719
+    eNcore 3.5.8 log 2219   1031   1015   1032   352    131     1770
+
+sparse 54.5% and lean 27.5% of splunk; splunk 1.07x eNcore 3.5.8 projected (1.04x
+its own log); splunk-full 1.77x.
 """
 
 from __future__ import annotations
