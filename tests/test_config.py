@@ -99,7 +99,7 @@ def test_unknown_key_is_a_warning_naming_it(tmp_path, caplog):
      r"tlsVersion 1.0 is no longer supported"),
     (lambda d: d["subscription"]["servers"][0].pop("host"), r"servers\[0\].host is missing"),
     (lambda d: d["handler"]["outputters"][0].update(adapter="csv"),
-     r"adapter must be one of splunk, json, cef, sfw"),
+     r"adapter must be one of splunk, splunk-sparse, splunk-lean, splunk-full, json, cef, sfw"),
     (lambda d: d["logging"].update(level="LOUD"), r"logging.level must be one of .*VERBOSE"),
     (lambda d: d["handler"]["records"].update(core="yes"),
      r"handler.records.core must be true or false"),

@@ -16,7 +16,7 @@ from estreamer.records import codegen
 from estreamer.records.catalogue import RECORDS
 from estreamer.records.decoder import decode_record
 from estreamer.records.encoder import encode_record
-from estreamer.records.formatters.splunk import format_splunk
+from estreamer.records.formatters.splunk import format_splunk_full
 from estreamer.records.metadata import MetadataCache
 from estreamer.testing.samples import generate_mix
 
@@ -94,13 +94,14 @@ def test_fast_path_leaves_a_missing_ipv6_address_to_the_walker_and_its_error() -
 
 
 def test_splunk_output_shows_the_host_as_ipv4_text_like_encore() -> None:
+    # src_host is in splunk-full only on connections (the default has src_ip)
     cache = MetadataCache()
     lines = []
     for payload in generate_mix(200, seed=4):
         record = decode_record(payload)
         cache.decorate(record)
         if record.record_type == 71:
-            lines.append((record.fields["initiatorIpAddress"], format_splunk(record)))
+            lines.append((record.fields["initiatorIpAddress"], format_splunk_full(record)))
     assert lines
     for initiator, line in lines:
         assert f"src_host={initiator} " in line or line.endswith(f"src_host={initiator}")

@@ -81,7 +81,9 @@ def test_every_record_type_formats() -> None:
 
 
 def test_registry() -> None:
-    assert set(FORMATTERS) == {"splunk", "json", "cef", "sfw"}
+    assert set(FORMATTERS) == {"splunk", "splunk-sparse", "splunk-lean", "splunk-full", "json",
+                               "cef", "sfw"}
     assert get_formatter("cef") is format_cef
-    with pytest.raises(ConfigurationError, match="cef, json, sfw, splunk"):
+    allowed = "cef, json, sfw, splunk, splunk-full, splunk-lean, splunk-sparse"
+    with pytest.raises(ConfigurationError, match=allowed):
         get_formatter("xml")

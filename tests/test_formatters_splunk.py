@@ -10,8 +10,11 @@ from estreamer.records.formatters.splunk import (
     emitted_field_names,
     field_names_for,
     format_splunk,
+    format_splunk_full,
     quote,
 )
+from estreamer.records.formatters.splunk_names import FULL_ONLY, FULL_ONLY_BY_TYPE
+from estreamer.records.formatters.splunk_sparse import ALWAYS_KEPT, format_splunk_sparse
 from estreamer.records.metadata import MetadataCache
 from estreamer.records.record import Record
 from tests.support.records import HOSTILE, all_minimal_records, minimal_record
@@ -66,26 +69,67 @@ def test_line_starts_with_rec_type_and_event_sec() -> None:
     line = format_splunk(Record(500, {"deviceId": 1, "fileEventTimestamp": 1700000000}))
     assert line.startswith("rec_type=500 event_sec=1700000000 ")
     parsed = parse_kv(line)
-    assert parsed["rec_type_category"] == parsed["rec_type_simple"] == "FILELOG EVENT"
+    assert parsed["rec_type_category"] == "FILELOG EVENT"
     assert parsed["rec_type_desc"] == "File Event"
+    # eNcore 3.5.8's name for the category: props.conf aliases it; splunk-full writes it
+    assert "rec_type_simple" not in parsed
+    assert parse_kv(format_splunk_full(Record(500, {"deviceId": 1})))["rec_type_simple"] == \
+        "FILELOG EVENT"
 
 
 def test_metadata_record_without_time_has_no_event_sec() -> None:
     assert "event_sec" not in parse_kv(format_splunk(Record(123, {"id": 1, "name": "fw"})))
 
 
-def test_connection_has_device_id_and_both_id_and_name() -> None:
+def _decorated_connection() -> Record:
     cache = MetadataCache()
     cache.update(Record(123, {"id": 5, "name": 'fw "branch" 03'}))
     cache.update(Record(98, {"id": 1001, "protocol": 710, "username": "alice"}))
     record = minimal_record(71)
     record.fields.update(deviceId=5, userId=1001, protocol=6, ruleId=77)
-    parsed = parse_kv(format_splunk(cache.decorate(record)))
+    return cache.decorate(record)
+
+
+def test_full_connection_has_device_id_and_both_id_and_name() -> None:
+    parsed = parse_kv(format_splunk_full(_decorated_connection()))
     assert parsed["device_id"] == "5" and parsed["sensor"] == 'fw "branch" 03'
     assert parsed["user_id"] == "1001" and parsed["user"] == "alice"
     assert parsed["ip_proto_id"] == "6" and parsed["ip_proto"] == "TCP"
     assert parsed["fw_rule_id"] == "77" and "fw_rule" not in parsed   # rule name unknown
     assert parsed["event_type"] == "3" and parsed["event_sec"] == "3"
+
+
+def test_default_writes_an_id_only_where_its_name_is_unknown() -> None:
+    parsed = parse_kv(format_splunk(_decorated_connection()))
+    assert parsed["device_id"] == "5" and parsed["sensor"] == 'fw "branch" 03'
+    assert parsed["user"] == "alice" and "user_id" not in parsed
+    assert parsed["ip_proto"] == "TCP" and "ip_proto_id" not in parsed
+    assert parsed["fw_rule_id"] == "77" and "fw_rule" not in parsed   # rule name unknown
+    assert parsed["event_type"] == "3" and parsed["event_sec"] == "3"
+
+
+def test_default_is_the_full_line_without_the_audited_fields() -> None:
+    record = _decorated_connection()
+    full, default = parse_kv(format_splunk_full(record)), parse_kv(format_splunk(record))
+    left_out = set(full) - set(default)
+    assert left_out == {name for name in full if name in FULL_ONLY or name in
+                        FULL_ONLY_BY_TYPE[71] or (name.endswith("_id") and name[:-3] in default)}
+    assert {"src_host", "nat_initiator_ip", "ssl_session_id_length"} <= left_out
+    assert all(default[name] == value for name, value in full.items() if name in default)
+
+
+def test_sparse_leaves_out_unset_values_but_keeps_what_identifies_an_event() -> None:
+    record = _decorated_connection()
+    record.fields.update(initiatorPort=0, responderTransmittedBytes=0, netflowSource="0" * 8
+                         + "-0000-0000-0000-" + "0" * 12, clientUrl="", vlanId=0)
+    default, sparse = parse_kv(format_splunk(record)), parse_kv(format_splunk_sparse(record))
+    assert sparse["src_port"] == "0" and sparse["fw_rule_id"] == "77"
+    assert default["dest_bytes"] == "0" and "dest_bytes" not in sparse
+    assert "netflow_src" in default and "netflow_src" not in sparse
+    assert "url" in default and "url" not in sparse
+    assert {name: value for name, value in default.items()
+            if (value not in ("", "0", "0.0.0.0", "::") and set(value) - set("0-:."))
+            or name in ALWAYS_KEPT} == sparse
 
 
 def test_unknown_name_is_omitted_never_none() -> None:
@@ -123,6 +167,7 @@ def test_encore_names_and_fixed_misspellings() -> None:
     assert "device_id" in field_names_for(71) and "sensor" in field_names_for(71)
     all_names = emitted_field_names()
     assert {"rec_type", "rec_type_simple", "rec_type_category", "event_sec"} <= all_names
+    assert "rec_type_simple" not in field_names_for(400, full=False)
     assert all(re.fullmatch(r"[A-Za-z0-9_.]+", n) for n in all_names)
 
 

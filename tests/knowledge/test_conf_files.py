@@ -10,7 +10,7 @@ import pytest
 from estreamer.records import names as constants
 from estreamer.testing import samples
 from tests.support.splunk_emulation import inventory, splunk_eval
-from tests.support.splunk_emulation.inventory import DATA, SFW, SI
+from tests.support.splunk_emulation.inventory import DATA, LEAN, SFW, SI, SPARSE
 from tests.support.splunk_emulation.props_engine import parse_lookup
 from tests.support.splunk_emulation.splunk_conf import (
     DEFAULT,
@@ -46,22 +46,12 @@ def test_conf_file_parses_without_duplicates(name):
     assert load_conf(name)
 
 
-def _reads(sourcetype: str) -> set[str]:
-    reads: set[str] = set()
-    for key, value in PROPS[sourcetype].items():
-        kind = key.partition("-")[0]
-        if kind == "EVAL":
-            reads |= splunk_eval.fields_used(splunk_eval.parse(value))
-        elif kind == "FIELDALIAS":
-            reads |= set(value.split()[0::3])
-        elif kind == "LOOKUP":
-            reads |= {name for _, name in parse_lookup(value).inputs}
-    return reads
 
 
 @pytest.mark.parametrize("sourcetype", sorted(inventory.fields_by_sourcetype()))
 def test_props_read_only_fields_that_exist(sourcetype):
-    unknown = _reads(sourcetype) - FIELDS[sourcetype] - {"sourcetype", "source", "host"}
+    unknown = inventory.props_reads(sourcetype) - FIELDS[sourcetype] - \
+        {"sourcetype", "source", "host"}
     assert not unknown, f"[{sourcetype}] reads fields nobody writes: {sorted(unknown)}"
 
 
@@ -125,7 +115,8 @@ def test_severity_table_is_complete_and_spelled_as_cim():
 
 def test_vendor_lookup_matches_what_the_add_on_writes():
     # eNcore keyed it on source=eStreamer, which never matched (B11).
-    assert [r["sourcetype"] for r in load_lookup("estreamer_vendors.csv")] == [DATA, SI, SFW]
+    assert [r["sourcetype"] for r in load_lookup("estreamer_vendors.csv")] == \
+        [DATA, SPARSE, LEAN, SI, SFW]
 
 
 def test_si_sourcetype_has_exactly_the_knowledge_of_the_records():

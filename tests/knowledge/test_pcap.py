@@ -8,7 +8,6 @@ import json
 import pytest
 
 from tests.support.pcap import pcap_handler, read_pcap
-from tests.support.splunk_emulation.inventory import DATA
 from tests.support.splunk_emulation.props_engine import search_time
 
 pcap = pcap_handler()
@@ -42,10 +41,10 @@ def test_build_pcap_writes_a_record_header_before_every_packet():
                        (1700000001, 999999, 9000, b"\xff" * 1514)]
 
 
-def test_download_of_indexed_packets_is_a_valid_pcap(mix_lines, knowledge):
+def test_download_of_indexed_packets_is_a_valid_pcap(mix_lines, knowledge, sourcetype):
     # The packet records as Splunk extracts them from the add-on's lines.
     lines = mix_lines[2][:3]
-    rows = [search_time(knowledge, DATA, line) for line in lines]
+    rows = [search_time(knowledge, sourcetype, line) for line in lines]
     splunkd = FakeSplunkd(list(reversed(rows)))
     first = rows[0]
     answer = pcap.handle_request(_request(device_id=first["device_id"],

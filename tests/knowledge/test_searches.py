@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tests.support.splunk_emulation import inventory
-from tests.support.splunk_emulation.inventory import DATA, LOG, SFW, SI, STATUS
+from tests.support.splunk_emulation.inventory import DATA
 from tests.support.splunk_emulation.splunk_conf import load_conf
 from tests.support.splunk_emulation.splunk_search import (
     DEFAULT_FIELDS,
     SearchTerms,
     SplError,
     check_spl,
-    expand_macros,
 )
 
 MACROS = load_conf("macros.conf")
@@ -21,22 +20,11 @@ FIELDS = inventory.fields_by_sourcetype()
 SEARCHES = inventory.view_searches() + inventory.conf_searches()
 
 
-def _sourcetypes(text: str, records_with_si: bool = True) -> list[str]:
-    expanded = expand_macros(text, MACROS)
-    found = [st for st in (DATA, STATUS, LOG, SFW) if st in expanded]
-    # The records come in either format (the input's choice), so a search of the
-    # records reads both; any other search reads exactly one sourcetype.
-    assert len(found) == 1 or found == [DATA, SFW], \
-        f"a search should read one sourcetype, or the records in both formats: {text!r}"
-    if found[0] == DATA and records_with_si:
-        # security-intelligence connections may have their own sourcetype (input option)
-        assert SI in expanded, f"a search of the records misses {SI}: {text!r}"
-    return found
 
 
 def _check(text: str, where: str) -> None:
     text = inventory.with_tokens_filled(text)
-    for sourcetype in _sourcetypes(text):
+    for sourcetype in inventory.search_sourcetypes(text, MACROS):
         usage = check_spl(text, MACROS, FIELDS[sourcetype])
         assert not usage.missing, \
             f"{where}: fields nobody writes in {sourcetype}: {sorted(usage.missing)}"
@@ -69,7 +57,8 @@ def test_eventtype_search_reads_emitted_fields(name):
     terms = SearchTerms(EVENTTYPES[name]["search"])
     assert "|" not in EVENTTYPES[name]["search"]
     # SI connections (rec_type 71) are covered by test_extraction's SI test
-    for sourcetype in _sourcetypes(EVENTTYPES[name]["search"], records_with_si=False):
+    for sourcetype in inventory.search_sourcetypes(EVENTTYPES[name]["search"], MACROS,
+                                                  records_with_si=False):
         unknown = terms.fields - FIELDS[sourcetype] - DEFAULT_FIELDS
         assert not unknown, \
             f"eventtype {name} reads fields nobody writes in {sourcetype}: {sorted(unknown)}"

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from estreamer.records import catalogue
+from estreamer.records.decoder import decode_record
+from estreamer.records.metadata import MetadataCache
 from estreamer.records.record import Record
+from estreamer.testing import samples
 
 HOSTILE = 'ET "quoted" UA=curl, back\\slash\nnew\tline \u00e9\u2603 end'
 
@@ -50,3 +53,15 @@ def minimal_record(record_type: int) -> Record:
 
 def all_minimal_records() -> list[Record]:
     return [minimal_record(rt) for rt in sorted(catalogue.RECORDS)]
+
+def stream_records() -> list:
+    """A realistic stream (FMC 7 blocks), decorated, metadata records left out."""
+    metadata = MetadataCache()
+    records = []
+    for payload in samples.generate_mix(300, seed=7):
+        record = decode_record(payload)
+        if metadata.update(record):
+            continue
+        metadata.decorate(record)
+        records.append(record)
+    return records

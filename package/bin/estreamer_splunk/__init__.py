@@ -19,6 +19,10 @@ BOOKMARK_COLLECTION = "TA_estreamer_bookmarks"
 METADATA_COLLECTION = "TA_estreamer_metadata"
 
 SOURCETYPE_DATA = "cisco:estreamer:data"
+#: the records without zero values (event_format "splunk-sparse") and values only
+#: ("splunk-lean"); the add-on's knowledge gives them the fields of SOURCETYPE_DATA
+SOURCETYPE_SPARSE = "cisco:estreamer:sparse"
+SOURCETYPE_LEAN = "cisco:estreamer:lean"
 SOURCETYPE_SI = "cisco:estreamer:si"
 #: the Security Cloud JSON format (event_format "sfw"), the sourcetype ESCU reads
 SOURCETYPE_SFW = "cisco:sfw:estreamer"

@@ -29,14 +29,12 @@ from estreamer.stream.client import Endpoint, StreamClient, StreamStatus
 from estreamer.stream.config import StartMode
 from estreamer_splunk import (
     SETTINGS_CONF,
-    SOURCETYPE_DATA,
-    SOURCETYPE_SFW,
     SOURCETYPE_STATUS,
     account,
     kvstore,
     logbridge,
 )
-from estreamer_splunk.options import InputOptions, parse_input, stanza_name
+from estreamer_splunk.options import FORMAT_SOURCETYPES, InputOptions, parse_input, stanza_name
 from estreamer_splunk.sink import EventWriterSink
 from estreamer_splunk.splunkd import Splunkd
 from estreamer_splunk.status import StatusReporter, certificate_event
@@ -232,16 +230,17 @@ class InputRun:
         self.fmc_host = primary.host
         current: dict[str, str] = {"host": primary.host}
 
-        # Security Cloud JSON has a sourcetype of its own (the one ESCU reads), for
-        # every record: the SI sourcetype is a variant of the key=value records.
-        sfw = options.event_format == "sfw"
+        # Each format has its sourcetype (Security Cloud JSON the one ESCU reads, sparse
+        # and lean their own reading), for every record: the SI sourcetype is a variant
+        # of the eNcore key=value (and JSON) records.
+        data_sourcetype = FORMAT_SOURCETYPES[options.event_format]
         sink = EventWriterSink(
             self.writer, get_formatter(options.event_format), stanza=self.stanza,
             source=self.source, host=lambda: current["host"], index=options.index,
             event_factory=self.event_factory, lock=self.lock,
             device_filter=options.device_filter,
-            si_sourcetype=options.si_sourcetype and not sfw, decorate=options.decorate,
-            data_sourcetype=SOURCETYPE_SFW if sfw else SOURCETYPE_DATA)
+            si_sourcetype=options.si_sourcetype and options.event_format in ("splunk", "json"),
+            decorate=options.decorate, data_sourcetype=data_sourcetype)
         # the status before the client exists (waiting for the KV store), then the client's
         stopping = threading.Event()
         status = {"now": StreamStatus(primary.address)}

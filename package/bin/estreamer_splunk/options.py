@@ -15,6 +15,7 @@ from estreamer.errors import ConfigurationError
 from estreamer.protocol.constants import RequestFlags
 from estreamer.protocol.streams import Stream, select_streams
 from estreamer.stream.config import METADATA_RECORDS, RECORD_GROUPS, RecordSelection, StartMode
+from estreamer_splunk import SOURCETYPE_DATA, SOURCETYPE_LEAN, SOURCETYPE_SFW, SOURCETYPE_SPARSE
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,11 @@ START_MODES = {"bookmark": StartMode.BOOKMARK, "now": StartMode.NOW,
                "genesis": StartMode.GENESIS}
 FMC_PROFILES = {"7": "default", "6": "legacy"}
 FILTER_MODES = ("none", "include", "exclude")
-FORMATS = ("splunk", "json", "sfw")
+#: event format -> its sourcetype; only the eNcore key=value records have an SI variant
+FORMAT_SOURCETYPES = {"splunk": SOURCETYPE_DATA, "splunk-sparse": SOURCETYPE_SPARSE,
+                      "splunk-lean": SOURCETYPE_LEAN, "json": SOURCETYPE_DATA,
+                      "sfw": SOURCETYPE_SFW}
+FORMATS = tuple(FORMAT_SOURCETYPES)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from estreamer.records.formatters.splunk import quote
+from estreamer.records.formatters.splunk_lean import UNKNOWN_LAYOUTS
 from estreamer.stream.client import StreamStatus
 from estreamer.stream.monitor import Monitor, status_event
 from estreamer.stream.tls import ClientIdentity
@@ -24,6 +25,9 @@ from estreamer.stream.tls import ClientIdentity
 #: The fields of :func:`certificate_event`, in order (the searches are checked against them).
 CERTIFICATE_FIELDS = ("input", "account", "certificate_subject", "certificate_serial",
                       "certificate_expires", "certificate_days_left", "warning")
+#: The status field naming the lean layouts (record type.block version) this add-on has
+#: no transform for, with their record counts: a newer FMC; present only when there are.
+LAYOUTS_FIELD = "unknown_layouts"
 #: A certificate status event carries a warning from this many days before expiry.
 WARN_DAYS = 30.0
 
@@ -51,8 +55,12 @@ class StatusReporter:
         self.monitor = Monitor([source], period=period, emit=self.emit)
 
     def emit(self, figures: dict[str, Any], status: StreamStatus) -> None:
-        self.write(status_event(figures, input_name=self.input_name,
-                                last_error=status.last_error))
+        line = status_event(figures, input_name=self.input_name, last_error=status.last_error)
+        if UNKNOWN_LAYOUTS:
+            # lean lines of these layouts are indexed with rec_type only: update the add-on
+            layouts = ",".join(f"{tag}:{count}" for tag, count in sorted(UNKNOWN_LAYOUTS.items()))
+            line += f" {LAYOUTS_FIELD}={quote(layouts)}"
+        self.write(line)
 
     def report(self) -> None:
         self.monitor.log_once()

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from estreamer.records.formatters import FORMATTERS
 from estreamer.testing.certs import make_fmc_certs
 from estreamer.testing.samples import generate_mix
 from estreamer.testing.simulator import Simulator
@@ -32,7 +33,7 @@ def register(sub: Any) -> None:
                    help="events to stream (default 2000)")
     p.add_argument("--rate", type=positive_number, default=500.0,
                    help="simulator records per second (default 500)")
-    p.add_argument("--format", default="splunk", choices=("splunk", "json", "cef", "sfw"))
+    p.add_argument("--format", default="splunk", choices=sorted(FORMATTERS))
     p.add_argument("--dir", type=Path, default=Path(".run/demo"),
                    help="working directory for certificates, state and logs")
     p.set_defaults(func=main)

@@ -64,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         record = decode_record(sample)
         format_splunk(MetadataCache().decorate(record))
         form = "" if record.names is None else f"_flat{record.names.serial}"
-        plan = codegen.source(f"splunk_{record.record_type}_{record.block_type}{form}")
+        # the default format's plan (format_splunk); the other Splunk formats have their own
+        plan = codegen.source(f"splunk_default_{record.record_type}_{record.block_type}{form}")
     _section("Splunk line plan", plan,
              "no sample record of this type: the plan is made from the first record")
     return 0

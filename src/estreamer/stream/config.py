@@ -94,7 +94,7 @@ RECORD_GROUPS: dict[str, frozenset[int]] = {
 }
 
 #: the formatters an outputter can name (formatters.FORMATTERS; a test keeps them equal)
-OUTPUT_FORMATS = ("splunk", "json", "cef", "sfw")
+OUTPUT_FORMATS = ("splunk", "splunk-sparse", "splunk-lean", "splunk-full", "json", "cef", "sfw")
 
 
 @dataclass(frozen=True)

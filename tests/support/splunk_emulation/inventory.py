@@ -19,14 +19,18 @@ from estreamer.records.formatters.splunk import emitted_field_names
 from estreamer.stream.client import StreamStatus
 from estreamer.stream.monitor import Monitor
 
+from . import splunk_eval
 from .props_engine import parse_lookup
 from .splunk_conf import PACKAGE, VIEWS, Conf, load_conf
+from .splunk_search import expand_macros
 
 DATA, STATUS, LOG = "cisco:estreamer:data", "cisco:estreamer:status", "cisco:estreamer:log"
 #: security-intelligence connections (the input's SI option): the records of DATA
 SI = "cisco:estreamer:si"
 #: Security Cloud JSON (the input's event format option)
 SFW = "cisco:sfw:estreamer"
+#: the records in the sparse and lean Splunk formats (the input's event format option)
+SPARSE, LEAN = "cisco:estreamer:sparse", "cisco:estreamer:lean"
 TOKEN = re.compile(r"\$([A-Za-z_][\w.]*)\$")
 
 
@@ -69,7 +73,8 @@ def periodic_status_fields() -> set[str]:
     """What a periodic status event carries: the monitor's figures, the input name, the
     last error."""
     monitor = Monitor([lambda: StreamStatus(key="fmc.example:8302")])
-    return set(monitor.sample()[0]) | {"input", "last_error"}
+    return set(monitor.sample()[0]) | {"input", "last_error",
+                                       _glue_status_module().LAYOUTS_FIELD}
 
 
 def certificate_status_fields() -> set[str]:
@@ -84,8 +89,12 @@ def status_fields() -> set[str]:
 def fields_by_sourcetype() -> dict[str, set[str]]:
     props, transforms = load_conf("props.conf"), load_conf("transforms.conf")
     return {
-        DATA: set(emitted_field_names()) | props_created(props, transforms, DATA),
-        SI: set(emitted_field_names()) | props_created(props, transforms, SI),
+        # what the default format writes: a search must not need splunk-full
+        DATA: set(emitted_field_names(full=False)) | props_created(props, transforms, DATA),
+        SI: set(emitted_field_names(full=False)) | props_created(props, transforms, SI),
+        SPARSE: set(emitted_field_names(full=False)) | props_created(props, transforms, SPARSE),
+        # lean lines carry no names: they all come from the transforms
+        LEAN: props_created(props, transforms, LEAN),
         STATUS: status_fields() | props_created(props, transforms, STATUS),
         LOG: props_created(props, transforms, LOG),
         SFW: set(sfw_field_names()) | props_created(props, transforms, SFW),
@@ -118,3 +127,32 @@ def conf_searches() -> list[Search]:
 def with_tokens_filled(text: str) -> str:
     """Dashboard and workflow tokens as a user would fill them."""
     return TOKEN.sub("TOKEN", text)
+
+
+def props_reads(sourcetype: str) -> set[str]:
+    """The fields the props.conf stanza of ``sourcetype`` reads (EVAL, FIELDALIAS, LOOKUP)."""
+    reads: set[str] = set()
+    for key, value in load_conf("props.conf")[sourcetype].items():
+        kind = key.partition("-")[0]
+        if kind == "EVAL":
+            reads |= splunk_eval.fields_used(splunk_eval.parse(value))
+        elif kind == "FIELDALIAS":
+            reads |= set(value.split()[0::3])
+        elif kind == "LOOKUP":
+            reads |= {name for _, name in parse_lookup(value).inputs}
+    return reads
+
+
+def search_sourcetypes(text: str, macros: Conf, records_with_si: bool = True) -> list[str]:
+    """The sourcetypes a search reads: one, or the records in their formats (which the
+    knowledge gives the same fields). Asserts that a search of the records misses none."""
+    expanded = expand_macros(text, macros)
+    found = [st for st in (DATA, STATUS, LOG, SFW) if st in expanded]
+    # The records come in any of the input's formats, so a search of the records reads
+    # them all; any other search reads exactly one sourcetype.
+    assert len(found) == 1 or found == [DATA, SFW], \
+        f"a search should read one sourcetype, or the records in every format: {text!r}"
+    if found[0] == DATA and records_with_si:
+        # security-intelligence connections may have their own sourcetype (input option)
+        assert SI in expanded, f"a search of the records misses {SI}: {text!r}"
+    return found

@@ -12,13 +12,18 @@ from estreamer.errors import ConfigurationError
 from estreamer.records.formatters.cef import format_cef
 from estreamer.records.formatters.json import format_json
 from estreamer.records.formatters.sfw import format_sfw
-from estreamer.records.formatters.splunk import format_splunk
+from estreamer.records.formatters.splunk import format_splunk, format_splunk_full
+from estreamer.records.formatters.splunk_lean import format_splunk_lean
+from estreamer.records.formatters.splunk_sparse import format_splunk_sparse
 from estreamer.records.record import Record
 
 Formatter = Callable[[Record], str]
 
 FORMATTERS: dict[str, Formatter] = {
     "splunk": format_splunk,
+    "splunk-sparse": format_splunk_sparse,
+    "splunk-lean": format_splunk_lean,
+    "splunk-full": format_splunk_full,
     "json": format_json,
     "cef": format_cef,
     "sfw": format_sfw,
@@ -36,4 +41,5 @@ def get_formatter(name: str) -> Formatter:
 
 
 __all__ = ["FORMATTERS", "Formatter", "format_cef", "format_json", "format_sfw",
-           "format_splunk", "get_formatter"]
+           "format_splunk", "format_splunk_full", "format_splunk_lean", "format_splunk_sparse",
+           "get_formatter"]

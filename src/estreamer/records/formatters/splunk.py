@@ -7,6 +7,13 @@ when the record has an event time), then the fields under the names of
 the record's catalogue category; both because eNcore 3.5.8 and 5.x dashboards
 differ, bug B21). An absent value is omitted, never written as ``None`` (B2).
 
+Three renderings share this code (issue 13): ``splunk-full`` writes every field as
+above; the default ``splunk`` leaves out the fields of
+:data:`estreamer.formatters.splunk_names.FULL_ONLY` (``rec_type_simple`` among them)
+and writes a raw id beside its decorated name only when the name is unknown;
+``splunk-sparse`` (:mod:`estreamer.formatters.splunk_sparse`) is the default without
+unset values.
+
 Quoting, so that Splunk's key=value extraction reads every value whole (B1): a
 value is wrapped in double quotes when it is empty or contains white space,
 ``=``, ``"``, ``\\``, ``,`` or a control character; inside the quotes ``\\`` ->
@@ -29,6 +36,8 @@ from typing import Any, Callable, NamedTuple
 from estreamer.records import catalogue, codegen
 from estreamer.records.formatters.splunk_names import (
     computed_names,
+    full_only,
+    id_beside_name,
     layout_paths,
     raw_name,
     safe_text_fields,
@@ -93,9 +102,19 @@ def _text(value: Any) -> str:
     return text
 
 
-#: Splunk name -> {computed value -> "name=value"}, shared by all record types.
+#: Splunk name -> {computed value -> " name=value"}, shared by all record types.
 #: Only ``str`` and ``int`` values are stored (see :func:`_computed_slow`).
 _PAIRS: dict[str, dict[Any, str]] = {}
+
+
+class _Dropped(dict):
+    """The memo of a decorated name a format leaves out: every value renders as ""."""
+
+    def __missing__(self, key: Any) -> str:
+        return ""
+
+
+_DROPPED = _Dropped()
 
 
 class _Plan(NamedTuple):
@@ -106,6 +125,10 @@ class _Plan(NamedTuple):
     pairs: dict[str, dict[Any, str]]  # computed key -> its memo in _PAIRS
     names: dict[str, str]             # computed key -> Splunk name
     source: str                       # the generated code (for reading and debugging)
+    # (where, " name=", computed key, always written) of raw ids written only when
+    # the computed name is missing (default and sparse formats; empty for splunk-full)
+    ids: tuple[tuple[Any, str, str, bool], ...] = ()
+    sparse: bool = False              # leave out ids that are zero unless always written
 
 
 _TIME_NAME = "event_sec"
@@ -120,16 +143,21 @@ def _flatten(record_type: int, value: dict, prefix: str,
             out.append((raw_name(record_type, prefix + key), (*path, key), item))
 
 
-def _tail(record_type: int) -> str:
+def _tail(record_type: int, full: bool = True) -> str:
     layout = catalogue.RECORDS.get(record_type)
     if layout is None:
         return ""
     desc, category = quote(layout.name), quote(layout.category)
-    return (f" rec_type_desc={desc} rec_type_category={category}"
-            f" rec_type_simple={category}")
+    tail = f" rec_type_desc={desc} rec_type_category={category}"
+    return tail + f" rec_type_simple={category}" if full else tail
 
 
-def _build(record: Record) -> _Plan:
+#: the formats one plan can render: every field, the default's set, the default's
+#: set without unset values (splunk_sparse.py)
+FULL, DEFAULT, SPARSE = "full", "default", "sparse"
+
+
+def _build(record: Record, mode: str = FULL) -> _Plan:
     """The plan for records shaped like ``record`` (same keys, same value types).
 
     A flat record (``record.values``) gets a plan that reads its values tuple by
@@ -161,6 +189,12 @@ def _build(record: Record) -> _Plan:
         name = raw_name(rt, key)
         if name:
             top.append((key, name, value))
+    ids: list[tuple[str, str, str]] = []  # (key, name, computed key)
+    if mode != FULL:
+        dropped, beside = full_only(rt), id_beside_name(rt)
+        ids = [(key, name, beside[name]) for key, name, _ in top
+               if name in beside and name not in dropped]
+        top = [entry for entry in top if entry[1] not in dropped and entry[1] not in beside]
     # event_sec comes right after rec_type (eNcore's order; Splunk's TIME_PREFIX).
     top.sort(key=lambda entry: entry[1] != _TIME_NAME)
     safe = safe_text_fields(rt)
@@ -175,51 +209,104 @@ def _build(record: Record) -> _Plan:
             args.append(f"value_text(v{i})")
     args.append("rest")
     template = (f"rec_type={rt}" + "".join(f" {name}=%s" for _, name, _ in top)
-                + "%s" + _tail(rt).replace("%", "%%"))
+                + "%s" + _tail(rt, mode == FULL).replace("%", "%%"))
     lines = ["def render(F, rest):"]
-    # where each value is found: its key in ``fields``, or its index in ``values``
-    where: list[Any] = [key for key, _, _ in top] if values is None \
-        else [names.position[key] for key, _, _ in top]  # type: ignore[union-attr]
+
+    def position(key: str) -> Any:
+        """Where a value is found: its key in ``fields``, or its index in ``values``."""
+        return key if values is None else names.position[key]  # type: ignore[union-attr]
+
+    where: list[Any] = [position(key) for key, _, _ in top]
     if len(top) == 1:
         lines.append(f"    v0 = F[{where[0]!r}]")
     elif top:
         lines.append(f"    {', '.join(f'v{i}' for i in range(len(top)))}, = get(F)")
-    lines.append(f"    return TEMPLATE % ({', '.join(args)},)")
+    if mode == SPARSE:
+        lines += _sparse_body(rt, top, args)
+    else:
+        lines.append(f"    return TEMPLATE % ({', '.join(args)},)")
     source = "\n".join(lines) + "\n"
+    env: dict[str, Any] = {"TEMPLATE": template, "quoted": _QUOTED.get, "text": _text,
+                           "value_text": _value_text, "UNSET": UNSET_TEXTS,
+                           "TAIL": _tail(rt, False)}
+    if len(top) > 1:
+        env["get"] = itemgetter(*where)
     if codegen.enabled():
-        env: dict[str, Any] = {"TEMPLATE": template, "quoted": _QUOTED.get, "text": _text,
-                               "value_text": _value_text}
-        if len(top) > 1:
-            env["get"] = itemgetter(*where)
         # the label tells the layouts apart in tracebacks and profiles
         form = "" if values is None else f"_flat{names.serial}"  # type: ignore[union-attr]
-        render = codegen.build(source, f"splunk_{rt}_{record.block_type}{form}", env, "render")
+        render = codegen.build(source, f"splunk_{mode}_{rt}_{record.block_type}{form}", env,
+                               "render")
     else:
-        render = _reference_render(template, where, args[:-1])
+        render = _reference_render(rt, mode, template, where, top, args[:-1])
     computed = computed_names(rt)
-    pairs = {key: _PAIRS.setdefault(name, {}) for key, name in computed.items()}
-    return _Plan(render, tuple(nested), pairs, computed, source)
+    left_out = full_only(rt) if mode != FULL else frozenset()
+    pairs = {key: _DROPPED if name in left_out else _PAIRS.setdefault(name, {})
+             for key, name in computed.items()}
+    return _Plan(render, tuple(nested), pairs, computed, source,
+                 tuple((position(key), f" {name}=", ckey, name in _always_kept(rt))
+                       for key, name, ckey in ids),
+                 mode == SPARSE)
 
 
-def _reference_render(template: str, where: list[Any], args: list[str]
+def _reference_render(rt: int, mode: str, template: str, where: list[Any],
+                      top: list[tuple[str, str, Any]], args: list[str]
                       ) -> Callable[[Any, str], str]:
     """What the generated ``render`` does, value by value (code generation off):
-    ``args`` says how each value is written, as the generated expressions do."""
+    ``args`` says how each value is written, as the generated expressions do, and a
+    sparse line keeps a pair under the generated code's test (:func:`_sparse_body`)."""
+    keep = _always_kept(rt) if mode == SPARSE else frozenset()
+    tail = _tail(rt, False)
+
+    def written(value: Any, arg: str) -> Any:
+        if arg.startswith("(quoted("):
+            return _QUOTED.get(value) or _text(value)
+        if arg.startswith("value_text("):
+            return _value_text(value)
+        return value
+
+    def is_set(value: Any, sample: Any) -> bool:
+        if type(sample) is str:
+            return bool(value) and value not in UNSET_TEXTS
+        if type(sample) in (int, bool):
+            return bool(value)
+        return value not in (None, "", [], {})
+
     def render(fields: Any, rest: str) -> str:
-        out: list[Any] = []
-        for place, arg in zip(where, args):
-            value = fields[place]
-            if arg.startswith("(quoted("):
-                out.append(_QUOTED.get(value) or _text(value))
-            elif arg.startswith("value_text("):
-                out.append(_value_text(value))
-            else:
-                out.append(value)
-        return template % (*out, rest)
+        values = [fields[place] for place in where]
+        out = [written(value, arg) for value, arg in zip(values, args)]
+        if mode != SPARSE:
+            return template % (*out, rest)
+        pairs = [f" {name}={text}" for (_, name, sample), value, text in zip(top, values, out)
+                 if name in keep or is_set(value, sample)]
+        return f"rec_type={rt}" + "".join(pairs) + rest + tail
     return render
 
 
-_plans: dict[tuple[int, Any, int], _Plan] = {}
+#: Texts of an unset address, UUID, MAC or hash (values of fixed-width types): the
+#: sparse format leaves them out like zero and empty values.
+UNSET_TEXTS = frozenset(("0.0.0.0", "::", "00000000-0000-0000-0000-000000000000",
+                         "00:00:00:00:00:00", "0" * 32, "0" * 40, "0" * 64))
+
+
+def _always_kept(rt: int) -> frozenset[str]:
+    from estreamer.records.formatters.splunk_sparse import always_kept  # it imports this module
+
+    return always_kept(rt)
+
+
+def _sparse_body(rt: int, top: list[tuple[str, str, Any]], args: list[str]) -> list[str]:
+    """Render lines of a sparse plan: each pair only when its value is set or its name
+    is one the sparse format always keeps."""
+    keep = _always_kept(rt)
+    lines = [f"    out = [{f'rec_type={rt}'!r}]"]
+    for i, (_, name, value) in enumerate(top):
+        test = "" if name in keep else (
+            f"if v{i} and v{i} not in UNSET: " if type(value) is str
+            else f"if v{i}: " if type(value) in (int, bool)
+            else f"if v{i} not in (None, '', [], {{}}): ")
+        lines.append(f"    {test}out.append({f' {name}='!r} + str({args[i]}))")
+    lines.append("    return ''.join(out) + rest + TAIL")
+    return lines
 
 
 def _get_path(fields: dict, path: tuple[str, ...]) -> Any:
@@ -241,22 +328,23 @@ def _computed_slow(plan: _Plan, computed: dict[str, Any]) -> str:
     out = []
     for key, value in computed.items():
         memo = plan.pairs.get(key)
-        if memo is None or value is None:
+        if memo is None or memo is _DROPPED or value is None:
             continue
         if type(value) is str:
-            text = f"{plan.names[key]}={quote(value)}"
+            text = f" {plan.names[key]}={quote(value)}"
         else:
-            text = f"{plan.names[key]}={_value_text(value)}"
+            text = f" {plan.names[key]}={_value_text(value)}"
         if type(value) in (str, int, bool):
             if len(memo) >= _MEMO_LIMIT:
                 memo.clear()
             memo[value] = text
         out.append(text)
-    return " " + " ".join(out) if out else ""
+    return "".join(out)
 
 
 def _rest(plan: _Plan, record: Record) -> str:
-    """The nested and decorated pairs of a line: " a=b c=d" or ""."""
+    """The nested and decorated pairs of a line, then the raw ids whose name is
+    missing: " a=b c=d" or ""."""
     rest = ""
     if plan.nested:
         fields = record.fields
@@ -271,53 +359,86 @@ def _rest(plan: _Plan, record: Record) -> str:
             # Every pair already seen: one comprehension of dict hits. A key or
             # value not in the memos (new name, key not emitted, None value,
             # unhashable value) raises and takes the slow path once.
-            rest += " " + " ".join([pairs[key][value] for key, value in computed.items()])
+            rest += "".join([pairs[key][value] for key, value in computed.items()])
         except (KeyError, TypeError):
             rest += _computed_slow(plan, computed)
+    if plan.ids:
+        source: Any = record.fields if record.values is None else record.values
+        for where, prefix, key, kept in plan.ids:
+            if computed.get(key) is None:
+                value = source[where]
+                if plan.sparse and not kept and (not value or value in UNSET_TEXTS):
+                    continue
+                rest += prefix + _value_text(value)
     return rest
 
 
-#: plans of flat records, by record type and FieldNames serial
-_flat_plans: dict[tuple[int, int], _Plan] = {}
+#: every mode's plan caches, emptied when code generation is switched on or off
+_PLAN_CACHES: list[dict] = []
 
 
 def _forget_plans(enabled: bool) -> None:
     """Plans are generated or interpreted (codegen); a switch makes them again."""
-    _plans.clear()
-    _flat_plans.clear()
+    for plans in _PLAN_CACHES:
+        plans.clear()
 
 
 codegen.on_switch(_forget_plans)
 
 
-def format_splunk(record: Record) -> str:
-    """One Splunk key=value line for ``record`` (no trailing newline)."""
-    values = record.values
-    if values is not None:
-        key = (record.record_type, record.names.serial)  # type: ignore[union-attr]
-        flat = _flat_plans.get(key)
-        if flat is None:
-            flat = _flat_plans[key] = _build(record)
-        # a flat record holds ints and text only: its plan always applies
-        return flat.render(values, _rest(flat, record))
-    fields = record.fields
-    plan_key = (record.record_type, record.block_type, len(fields))
-    plan = _plans.get(plan_key)
-    if plan is None:
-        plan = _plans[plan_key] = _build(record)
-    try:
+def _formatter(mode: str) -> Callable[[Record], str]:
+    """The line formatter of one mode, with plan caches of its own."""
+    #: plans of flat records, by record type and FieldNames serial
+    flat_plans: dict[tuple[int, int], _Plan] = {}
+    plans: dict[tuple[int, Any, int], _Plan] = {}
+    _PLAN_CACHES.extend((flat_plans, plans))
+
+    def format_line(record: Record) -> str:
+        values = record.values
+        if values is not None:
+            key = (record.record_type, record.names.serial)  # type: ignore[union-attr]
+            flat = flat_plans.get(key)
+            if flat is None:
+                flat = flat_plans[key] = _build(record, mode)
+            # a flat record holds ints and text only: its plan always applies
+            return flat.render(values, _rest(flat, record))
+        fields = record.fields
+        plan_key = (record.record_type, record.block_type, len(fields))
+        plan = plans.get(plan_key)
+        if plan is None:
+            plan = plans[plan_key] = _build(record, mode)
+        try:
+            return plan.render(fields, _rest(plan, record))
+        except KeyError:
+            # same shape key, different field set: rebuild the plan for this shape
+            plan = plans[plan_key] = _build(record, mode)
+        except TypeError:
+            # an unhashable value where the plan saw text: format with a plan of its own
+            plan = _build(record, mode)
         return plan.render(fields, _rest(plan, record))
-    except KeyError:
-        # same shape key, different field set: rebuild the plan for this shape
-        plan = _plans[plan_key] = _build(record)
-    except TypeError:
-        # an unhashable value where the plan saw text: format with a plan of its own
-        plan = _build(record)
-    return plan.render(fields, _rest(plan, record))
+
+    return format_line
 
 
-def field_names_for(record_type: int) -> frozenset[str]:
-    """Every field name a line of this record type can carry (from the same tables)."""
+_format_default = _formatter(DEFAULT)
+_format_full = _formatter(FULL)
+_format_sparse = _formatter(SPARSE)
+
+
+def format_splunk(record: Record) -> str:
+    """One Splunk key=value line for ``record`` (no trailing newline): eNcore's names,
+    without the fields of :data:`splunk_names.FULL_ONLY` and ids beside known names."""
+    return _format_default(record)
+
+
+def format_splunk_full(record: Record) -> str:
+    """The line with every field (``splunk-full``): ids beside their names included."""
+    return _format_full(record)
+
+
+def field_names_for(record_type: int, full: bool = True) -> frozenset[str]:
+    """Every field name a line of this record type can carry (from the same tables):
+    in ``splunk-full`` lines, or (``full=False``) in default and sparse lines."""
     names = {"rec_type"}
     for path, _is_list in layout_paths(record_type):
         name = raw_name(record_type, path)
@@ -326,12 +447,13 @@ def field_names_for(record_type: int) -> frozenset[str]:
     names.update(computed_names(record_type).values())
     if record_type in catalogue.RECORDS:
         names.update(("rec_type_desc", "rec_type_category", "rec_type_simple"))
-    return frozenset(names)
+    return frozenset(names) if full else frozenset(names - full_only(record_type))
 
 
-def emitted_field_names() -> frozenset[str]:
-    """Every field name this formatter can emit, over all catalogue record types."""
+def emitted_field_names(full: bool = True) -> frozenset[str]:
+    """Every field name this formatter can emit, over all catalogue record types (with
+    ``full=False``: in the default and sparse lines)."""
     names: set[str] = set()
     for record_type in catalogue.RECORDS:
-        names |= field_names_for(record_type)
+        names |= field_names_for(record_type, full)
     return frozenset(names)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import NamedTuple
 
 from estreamer.records import catalogue
 from estreamer.records.metadata import decorated_names
@@ -333,11 +334,15 @@ def raw_name(record_type: int, path: str) -> str:
     return name
 
 
-def layout_paths(record_type: int) -> list[tuple[str, bool]]:
-    """Every field path a record of this type can have: (dotted path, is_list)."""
+def layout_paths(record_type: int, block_type: int | None = None) -> list[tuple[str, bool]]:
+    """Every field path a record of this type can have: (dotted path, is_list), in
+    wire order; with ``block_type``, those of that body block version only."""
     layout = catalogue.RECORDS.get(record_type)
     if layout is None:
         return []
+    block_types = layout.by_block_type
+    if block_type is not None:
+        block_types = {block_type: block_types[block_type]}
     found: dict[str, bool] = {}
 
     def walk(steps: tuple[catalogue.Step, ...], prefix: str, block_types: dict[int, str]) -> None:
@@ -361,7 +366,7 @@ def layout_paths(record_type: int) -> list[tuple[str, bool]]:
             else:
                 found.setdefault(prefix + str(step.name), False)
 
-    walk(layout.steps, "", layout.by_block_type)
+    walk(layout.steps, "", block_types)
     return list(found.items())
 
 
@@ -398,3 +403,145 @@ def safe_text_fields(record_type: int) -> frozenset[str]:
 
     walk(layout.steps, layout.by_block_type)
     return frozenset(safe - unsafe)
+
+
+# --- the default format's field set (issue 13 item 5) --------------------------------
+#
+# The default ``splunk`` format writes the fields of ``splunk-full`` (every field under
+# the names above) except those below; docs/knowledge.md has the audit. A raw ``<name>_id``
+# beside its decorated ``<name>`` (rule 3) is written only when the name is unknown
+# (:func:`id_beside_name`): with the name on the line it repeats what the name says,
+# and the id stays in ``splunk-full`` and JSON.
+
+#: Splunk name -> why the default leaves it out, on every record type
+FULL_ONLY: dict[str, str] = {
+    "rec_type_simple": "the same value as rec_type_category; props.conf aliases it for "
+                       "eNcore 3.5.8's searches",
+    "ssl_session_id_length": "the length of ssl_session_id, which is on the line",
+    "ssl_ticket_id_length": "the length of ssl_ticket_id, which is on the line",
+}
+
+_VRF = {"ingress_vrf_name": "the VRF names (FMC 7.x): no search reads them",
+        "egress_vrf_name": "the VRF names (FMC 7.x): no search reads them"}
+_NEWER_CONNECTION = {
+    # fields of newer FMCs that eNcore never wrote and no search of the add-on reads
+    **{name: "NAT (FMC 7.x): no search reads it; the sfw format carries it"
+       for name in ("nat_initiator_ip", "nat_responder_ip", "nat_initiator_port",
+                    "nat_responder_port")},
+    **{name: "Encrypted Visibility Engine (FMC 7.1+): no search reads it; the sfw format "
+             "carries it"
+       for name in ("eve_process", "eve_process_confidence_percentage",
+                    "eve_threat_confidence_percentage", "eve_threat_confidence_index")},
+    **{name: "TrustSec/ISE tags and dynamic attributes: no search reads them"
+       for name in ("source_security_group_tag", "source_security_group_tag_type",
+                    "destination_security_group_tag", "destination_security_group_tag_type",
+                    "security_group_id", "endpoint_profile_id", "location_ipv6",
+                    "source_ip_dynamic_attributes", "dest_ip_dynamic_attributes")},
+    **{name: "QoS rule and interface: no search reads them"
+       for name in ("qoa_applied_interface", "qoa_rule_id")},
+    "tunnel_rule_id": "the prefilter tunnel rule: no search reads it",
+    "client_app_dectector_id": "the detector of the client application: no search reads it",
+    "threat_intelligence_category": "no search reads it (mostly 0)",
+    "original_client_src_ip": "the X-Forwarded-For client: no search reads it (mostly ::)",
+    "original_src_country": "the X-Forwarded-For client's country: no search reads it",
+    "original_src_country_id": "the X-Forwarded-For client's country: no search reads it",
+    **_VRF,
+}
+
+#: record type -> {Splunk name: why the default leaves it out}
+FULL_ONLY_BY_TYPE: dict[int, dict[str, str]] = {
+    71: {"src_host": "the discovery header's host, which on a connection is src_ip",
+         "src_ipv6": "the discovery header's address, which on a connection is src_ip",
+         **_NEWER_CONNECTION},
+    400: {"ssl_cert_fingerprint": "eNcore never wrote it on intrusions; the connection "
+                                  "event carries it", **_VRF},
+    500: _VRF, 502: _VRF,
+}
+
+#: record type -> {raw Splunk name: the computed key of its decorated name}, for ids
+#: whose name is not ``<decorated name>_id`` (the rule of :func:`id_beside_name`)
+ID_BESIDE: dict[int, dict[str, str]] = {
+    71: {"network_analysis_policy_revision": "networkAnalysisPolicyName"},
+    400: {"network_analysis_policy_uuid": "networkAnalysisPolicyName",
+          "classification_id": "classificationName"},
+    500: {"access_control_policy_uuid": "accessControlPolicyName"},
+    502: {"access_control_policy_uuid": "accessControlPolicyName"},
+}
+
+
+@cache
+def full_only(record_type: int) -> frozenset[str]:
+    """Names the default format leaves out on this record type (``splunk-full`` keeps them)."""
+    return frozenset(FULL_ONLY) | frozenset(FULL_ONLY_BY_TYPE.get(record_type, ()))
+
+
+@cache
+def id_beside_name(record_type: int) -> dict[str, str]:
+    """Raw ``<name>_id`` Splunk name -> the computed key whose value is ``<name>``."""
+    computed = computed_names(record_type)
+    out: dict[str, str] = {}
+    for key, name in computed.items():
+        out.setdefault(name + "_id", key)
+    out.update((name, key) for name, key in ID_BESIDE.get(record_type, {}).items()
+               if key in computed)
+    return out
+
+
+# --- the lean format's layouts (issue 13 item 2) -------------------------------------
+
+#: A lean value slot: the raw field's dotted path, or the computed key of a decorated
+#: name; ``beside`` is the computed key whose value empties an id slot (the default
+#: format writes an id only when its name is unknown).
+class LeanSlot(NamedTuple):
+    name: str                 # the Splunk (eNcore) name the transform gives the value
+    path: tuple[str, ...]     # raw field path in record.fields, or () for a computed value
+    computed: str             # computed key, or ""
+    beside: str               # computed key whose presence empties this raw id, or ""
+    is_list: bool
+
+
+def lean_tag(record_type: int, block_type: int | None) -> str:
+    """The layout tag that starts a lean line: ``71.173`` (record type, body block
+    version), or ``123`` for a record type with one layout."""
+    return f"{record_type}.{block_type}" if block_type is not None else str(record_type)
+
+
+@cache
+def lean_slots(record_type: int, block_type: int | None) -> tuple[LeanSlot, ...] | None:
+    """The values of a lean line of this layout, in order (None: a layout we do not know).
+
+    ``event_sec`` and ``event_usec`` come first (Splunk's timestamp; empty slots when
+    the layout has no such field), then the raw
+    fields in wire order, then the decorated names; the default format's field set.
+    """
+    layout = catalogue.RECORDS.get(record_type)
+    if layout is None or (block_type is None) != (not layout.by_block_type):
+        return None
+    if block_type is not None and block_type not in layout.by_block_type:
+        return None
+    dropped, beside = full_only(record_type), id_beside_name(record_type)
+    slots: dict[str, LeanSlot] = {}
+    for path, is_list in layout_paths(record_type, block_type):
+        name = raw_name(record_type, path)
+        if name and name not in dropped and name not in slots:
+            slots[name] = LeanSlot(name, tuple(path.split(".")), "", beside.get(name, ""),
+                                   is_list)
+    for key, name in computed_names(record_type).items():
+        if name not in dropped and name not in slots:
+            slots[name] = LeanSlot(name, (), key, "", False)
+    # the time always in the first two slots (empty when the layout has none), so that
+    # index time finds it without knowing the layout
+    first = [slots.pop(n, LeanSlot(n, (), "", "", False)) for n in ("event_sec", "event_usec")]
+    return (*first, *slots.values())
+
+
+def lean_layouts() -> dict[str, tuple[LeanSlot, ...]]:
+    """Every layout tag the lean format knows -> its slots (for the generated transforms)."""
+    out = {}
+    for record_type, layout in sorted(catalogue.RECORDS.items()):
+        block_types: list[int | None] = [*sorted(layout.by_block_type)] or [None]
+        for block_type in block_types:
+            slots = lean_slots(record_type, block_type)
+            assert slots is not None
+            out[lean_tag(record_type, block_type)] = slots
+    return out
