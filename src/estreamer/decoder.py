@@ -44,6 +44,7 @@ from .catalogue import (
     RecordLayout,
     Step,
 )
+from . import _native as native
 from .errors import RecordDecodeError
 from .fastpath import compile_block, compile_record
 from .record import Record
@@ -319,7 +320,11 @@ def _record_fast(record: RecordLayout) -> Any:
            for s in record.steps):
         return None
     plain = {t: key for t, key in record.by_block_type.items() if not BLOCKS[key].by_length}
-    return compile_record(record._replace(by_block_type=plain), f"record_{record.record_type}")
+    layout = record._replace(by_block_type=plain)
+    fast = compile_record(layout, f"record_{record.record_type}")
+    # the native core, when built, runs the same layout in C and calls ``fast``
+    # for the irregular records (estreamer/_native)
+    return fast if fast is None else native.accelerate(layout, fast)
 
 
 _BLOCK_WALKERS = {key: _block_walker(key) for key in BLOCKS}
