@@ -51,7 +51,8 @@ def child(n: int) -> None:
             if fn is None:
                 continue
             items = [(p, record_header(p)[1], len(p)) for p in group]
-            t = _best(lambda fn=fn, items=items: [fn(p, s, e, state) for p, s, e in items])
+            t = _best(lambda fn=fn, items=items, state=state: [fn(p, s, e, state)
+                                                                  for p, s, e in items])
             line += f" {label} {t / len(group) * 1e6:5.2f} µs,"
         cache = MetadataCache()
         for p in payloads:

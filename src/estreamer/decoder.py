@@ -28,6 +28,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
+from . import _native as native
 from .catalogue import (
     BLOB,
     BLOCK,
@@ -44,7 +45,6 @@ from .catalogue import (
     RecordLayout,
     Step,
 )
-from . import _native as native
 from .errors import RecordDecodeError
 from .fastpath import compile_block, compile_record
 from .record import Record
