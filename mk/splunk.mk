@@ -48,9 +48,13 @@ SPLUNK_SOURCES := globalConfig.json $(shell find package -type f -not -name '*.p
                   pyproject.toml additional_packaging.py
 
 # ucc-gen build writes output/<app>/; then the core client goes into lib/ once, as the
-# wheel of this repository (no second copy of its source is kept anywhere).
-$(SPLUNK_STAMP): $(BUILD_VENV)/.done $(SPLUNK_SOURCES)
-	rm -rf output build/splunk-wheel
+# wheel of this repository (no second copy of its source is kept anywhere). The wheel
+# carries the native core built here for Linux x86_64 with the limited API (abi3: one
+# binary for Splunk's 3.9 and 3.13; tests/splunk/test_native_addon.py checks it needs
+# no glibc newer than 2.17); elsewhere the add-on runs its pure-Python decoder.
+# ESTREAMER_PURE_PYTHON=1 builds the add-on without it.
+$(SPLUNK_STAMP): $(BUILD_VENV)/.done $(SPLUNK_SOURCES) setup.py src/estreamer/_native/_core.c
+	rm -rf output build/splunk-wheel build/lib.* build/temp.*
 	PATH=$(CURDIR)/$(BUILD_VENV)/bin:$$PATH $(BUILD_VENV)/bin/ucc-gen build --source package \
 	    --ta-version $(SPLUNK_VERSION) -o output --python-binary-name python3.9 \
 	    --pip-version $(PIP_FOR_UCC)
