@@ -62,6 +62,8 @@ $(SPLUNK_STAMP): $(BUILD_VENV)/.done $(SPLUNK_SOURCES) setup.py src/estreamer/_n
 	$(BUILD_VENV)/bin/python -m pip install --quiet --no-deps --no-compile \
 	    --target $(SPLUNK_OUT)/lib build/splunk-wheel/fmc_estreamer-$(SPLUNK_VERSION)-*.whl
 	rm -rf $(SPLUNK_OUT)/lib/bin   # the wheel's console script is of no use inside Splunk
+	# AppInspect fails executable files outside bin/; dlopen needs no execute bit
+	find $(SPLUNK_OUT)/lib -name '*.so' -exec chmod a-x {} +
 	rm -f $(SPLUNK_OUT)/lib/fmc_estreamer-*.dist-info/direct_url.json   # a build-host path
 	find $(SPLUNK_OUT) -name __pycache__ -type d -prune -exec rm -rf {} +
 	touch $@

@@ -14,8 +14,17 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..catalogue import BLOCK, BLOCKS, BYTES, DISCOVERY, DISCOVERY_FIXED, FIXED, STRING, \
-    RecordLayout, Step
+from ..catalogue import (
+    BLOCK,
+    BLOCKS,
+    BYTES,
+    DISCOVERY,
+    DISCOVERY_FIXED,
+    FIXED,
+    STRING,
+    RecordLayout,
+    Step,
+)
 from ..record import FieldNames
 
 #: op codes, as in _core.c's enum (tests/test_native.py reads them from the C source)
