@@ -30,6 +30,7 @@ from estreamer.catalogue import BLOCKS, RECORDS
 from estreamer.decoder import decode_record
 from estreamer.encoder import encode_record
 from estreamer.errors import RecordDecodeError
+from estreamer.formatters import splunk
 from estreamer.formatters.splunk import format_splunk
 from estreamer.metadata import MetadataCache
 from estreamer.samples import generate_mix
@@ -53,13 +54,26 @@ HOT = [71, 400, 500, 502, 2]
 
 @contextmanager
 def pure_python() -> Iterator[None]:
-    """The decoder with the Python fast path in place of every native decoder."""
-    saved = dict(decoder._RECORD_FAST)
+    """The pure-Python path: the Python fast path in place of every native decoder,
+    the Splunk formatter's Python plans in place of native renderers."""
+    saved, core = dict(decoder._RECORD_FAST), _native.CORE
     decoder._RECORD_FAST.update(_native.PYTHON_FAST)
+    splunk._flat_plans.clear()  # plans are built again, without the core
+    _native.CORE = None
     try:
         yield
     finally:
+        _native.CORE = core
+        splunk._flat_plans.clear()
         decoder._RECORD_FAST.update(saved)
+
+
+def splunk_line(payload: bytes) -> str | None:
+    try:
+        record = decode_record(payload)
+    except RecordDecodeError:
+        return None
+    return format_splunk(record)
 
 
 def outcome(payload: bytes) -> Any:
@@ -143,6 +157,9 @@ def test_every_layout_decodes_as_in_python(record_type: int, block_type: int | N
     assert fast == reference
     assert fast[0] is not None, "a regular record is decoded natively"
     assert both(payload)[0] == both(payload)[1]
+    line = splunk_line(payload)
+    with pure_python():
+        assert line == splunk_line(payload)
 
 
 @native
@@ -213,3 +230,28 @@ def test_splunk_lines_of_the_sample_stream_are_byte_identical() -> None:
         reference = lines()
     assert fast == reference
     assert len({line.split(" ", 1)[0] for line in fast}) >= 5  # several record types
+
+
+@native
+def test_the_renderer_writes_what_the_template_gives() -> None:
+    template = "rec_type=9 a=%s b=%s c=%s%s rec_type_desc=\"100%% \\u00e9t\u00e9\""
+    parts = _native.template_parts(template)
+    assert len(parts) == 5 and parts[-1].decode() == ' rec_type_desc="100% \\u00e9t\u00e9"'
+    quoted: dict[str, str] = {}
+    render = _native.CORE.Renderer(template, parts, (2, 0, 1), (1, 0, 0), quoted,
+                                   lambda v: f"<{v}>", lambda v: f"[{v}]")
+    for values in ((0, "x", "d\u00e9j\u00e0 vu"), (2**64 + 5, "", -3), (True, 1.5, "\udc80"),
+                   (None, b"raw", 18446744073709551615), ("\x00", "=", "a b")):
+        rest = " z=\u00fc"
+        expected = template % (f"<{values[2]}>", values[0], values[1], rest)
+        assert render(values, rest) == expected, values
+    quoted["q"] = '"q"'  # a memo hit is used as it is
+    assert render((0, "x", "q"), "") == template % ('"q"', 0, "x", "")
+
+
+@native
+def test_splunk_plans_of_flat_records_render_natively() -> None:
+    payload = next(p for p in generate_mix(50) if struct.unpack_from(">I", p)[0] == 71)
+    format_splunk(decode_record(payload))
+    kinds = {type(plan.render).__name__ for plan in splunk._flat_plans.values()}
+    assert kinds == {"Renderer"}

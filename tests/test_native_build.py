@@ -56,7 +56,10 @@ def lines():
         out.append(format_splunk(r))
     return out
 fast = lines()
+from estreamer.formatters import splunk
 decoder._RECORD_FAST.update(_native.PYTHON_FAST)
+splunk._flat_plans.clear()
+_native.CORE = None
 assert fast == lines()
 print("identical", len(fast))
 """

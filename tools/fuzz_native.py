@@ -5,7 +5,8 @@ itself again with libasan preloaded into CPython and that build loaded in
 place of the installed core, and feeds every record layout the core decodes,
 mutated: bytes flipped, length words set to hostile values, bodies cut short,
 random bodies. Any memory error aborts the run (ASan), and every result is
-compared with the Python fast path's (a difference is a failure too).
+compared with the Python fast path's (a difference is a failure too); records
+decoded natively are also rendered as Splunk lines (the native renderer).
 
     python tools/fuzz_native.py [--seconds 60] [--seed N]
 
@@ -85,6 +86,8 @@ def mutate(rng: random.Random, payload: bytes) -> bytes:
 def fuzz(seconds: float, seed: int) -> int:
     from estreamer import _native, decoder
     from estreamer.catalogue import RECORDS
+    from estreamer.decoder import decode_record
+    from estreamer.formatters.splunk import format_splunk
 
     assert _native.ACTIVE and _native.CORE.__file__.startswith(str(BUILD)), _native.STATUS
     rng = random.Random(seed)
@@ -107,7 +110,9 @@ def fuzz(seconds: float, seed: int) -> int:
                 print(f"fuzz-native: native and Python differ on record {rt}: {payload.hex()}")
                 return 1
             runs += 1
-            native_hits += results[0][0] is not None and not isinstance(results[0][0], type)
+            if results[0][0] is not None and not isinstance(results[0][0], type):
+                native_hits += 1
+                format_splunk(decode_record(payload))  # the native renderer too
     print(f"fuzz-native: {runs:,} mutated records in {seconds:.0f} s under ASan+UBSan, "
           f"{native_hits:,} decoded natively, no memory error, same results as Python")
     return 0

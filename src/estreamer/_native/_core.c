@@ -357,10 +357,247 @@ static PyType_Spec decoder_spec = {
     Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, decoder_slots,
 };
 
+/* Renderer: the Splunk line of a flat record, as formatters/splunk.py's generated
+ * render(F, rest) makes it: the plan's own % template, filled with the values at
+ * the plan's positions, each as the plan says (mode 0: as it is; 1: through the
+ * quoting memo, else text(v); 2: value_text(v)), then ``rest``. The template and
+ * the modes come from the Python plan, so the line is the same by construction.
+ * The line is written as UTF-8 (integers in decimal, text copied, the template's
+ * parts between) and decoded once; a value it cannot write so (not an int or a
+ * str, or a str with a lone surrogate) renders the line with PyUnicode_Format,
+ * which is what the Python plan's % does. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *template;
+    PyObject *parts;  /* tuple of n + 2 bytes: the template's UTF-8 around its %s */
+    Py_ssize_t n;
+    Py_ssize_t *where;
+    unsigned char *modes;
+    PyObject *quoted, *text, *value_text;
+} Renderer;
+
+/* A growing UTF-8 buffer. */
+typedef struct {
+    char *data;
+    Py_ssize_t len, cap;
+    char local[8192];
+} Out;
+
+static int out_add(Out *out, const char *s, Py_ssize_t n) {
+    if (out->len + n > out->cap) {
+        Py_ssize_t cap = (out->len + n) * 2;
+        char *data = out->data == out->local ? PyMem_Malloc((size_t)cap)
+                                             : PyMem_Realloc(out->data, (size_t)cap);
+        if (data == NULL) { PyErr_NoMemory(); return -1; }
+        if (out->data == out->local) memcpy(data, out->local, (size_t)out->len);
+        out->data = data;
+        out->cap = cap;
+    }
+    memcpy(out->data + out->len, s, (size_t)n);
+    out->len += n;
+    return 0;
+}
+
+/* str(v) of a value as UTF-8 into out: integers written directly, str copied; 1 when
+ * the value cannot be written so (a lone surrogate, another type): the caller then
+ * renders the line with PyUnicode_Format, as the Python plan does. */
+static int out_value(Out *out, PyObject *v) {
+    if (PyLong_CheckExact(v)) {
+        char digits[24];
+        int i = 24;
+        unsigned long long x = PyLong_AsUnsignedLongLong(v);
+        if (x == (unsigned long long)-1 && PyErr_Occurred()) { PyErr_Clear(); return 1; }
+        do { digits[--i] = (char)('0' + x % 10); x /= 10; } while (x);
+        return out_add(out, digits + i, 24 - i);
+    }
+    if (PyUnicode_CheckExact(v)) {
+        PyObject *bytes = PyUnicode_AsUTF8String(v);
+        char *data;
+        Py_ssize_t n;
+        int err;
+        if (bytes == NULL) { PyErr_Clear(); return 1; }
+        if (PyBytes_AsStringAndSize(bytes, &data, &n) < 0) { Py_DECREF(bytes); return -1; }
+        err = out_add(out, data, n);
+        Py_DECREF(bytes);
+        return err;
+    }
+    return 1;
+}
+
+static int out_part(Out *out, PyObject *parts, Py_ssize_t i) {
+    char *data;
+    Py_ssize_t n;
+    if (PyBytes_AsStringAndSize(PyTuple_GetItem(parts, i), &data, &n) < 0) return -1;
+    return out_add(out, data, n);
+}
+
+static PyObject *Renderer_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
+    Renderer *self = (Renderer *)obj;
+    PyObject *values, *rest, *fill, *line = NULL;
+    Py_ssize_t i;
+    Out out;
+    int direct = 1, err = 0;
+
+    if (!PyArg_ParseTuple(args, "OO", &values, &rest)) return NULL;
+    if (!PyTuple_Check(values)) {
+        PyErr_SetString(PyExc_TypeError, "Renderer: values must be a tuple");
+        return NULL;
+    }
+    fill = PyTuple_New(self->n + 1);
+    if (fill == NULL) return NULL;
+    for (i = 0; i < self->n; i++) {
+        PyObject *v = PyTuple_GetItem(values, self->where[i]), *text = NULL;
+        if (v == NULL) { Py_DECREF(fill); return NULL; }
+        switch (self->modes[i]) {
+        case 0:
+            Py_INCREF(v);
+            text = v;
+            break;
+        case 1:
+            text = PyDict_GetItemWithError(self->quoted, v);  /* borrowed */
+            if (text != NULL && PyObject_IsTrue(text) == 1) {
+                Py_INCREF(text);
+                break;
+            }
+            if (PyErr_Occurred()) { Py_DECREF(fill); return NULL; }
+            text = PyObject_CallFunctionObjArgs(self->text, v, NULL);
+            break;
+        default:
+            text = PyObject_CallFunctionObjArgs(self->value_text, v, NULL);
+        }
+        if (text == NULL) { Py_DECREF(fill); return NULL; }
+        PyTuple_SetItem(fill, i, text);
+    }
+    Py_INCREF(rest);
+    PyTuple_SetItem(fill, self->n, rest);
+    /* the line as UTF-8, part, value, part, ..., rest, tail */
+    out.data = out.local;
+    out.len = 0;
+    out.cap = sizeof out.local;
+    for (i = 0; i <= self->n && direct == 1 && err == 0; i++) {
+        err = out_part(&out, self->parts, i);
+        if (err == 0) {
+            int got = out_value(&out, PyTuple_GetItem(fill, i));
+            if (got < 0) err = -1;
+            else if (got == 1) direct = 0;
+        }
+    }
+    if (err == 0 && direct == 1) err = out_part(&out, self->parts, self->n + 1);
+    if (err == 0)
+        line = direct == 1 ? PyUnicode_DecodeUTF8(out.data, out.len, NULL)
+                           : PyUnicode_Format(self->template, fill);
+    if (out.data != out.local) PyMem_Free(out.data);
+    Py_DECREF(fill);
+    return line;
+}
+
+static int Renderer_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
+    Renderer *self = (Renderer *)obj;
+    PyObject *template, *parts, *where, *modes, *quoted, *text, *value_text;
+    Py_ssize_t i, n;
+    static char *kwlist[] = {"template", "parts", "where", "modes", "quoted", "text",
+                             "value_text", NULL};
+
+    if (self->template != NULL) {
+        PyErr_SetString(PyExc_TypeError, "Renderer is initialised once");
+        return -1;
+    }
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOOOOOO", kwlist, &template, &parts,
+                                     &where, &modes, &quoted, &text, &value_text))
+        return -1;
+    if (!PyTuple_Check(where) || !PyTuple_Check(modes) || !PyDict_Check(quoted)
+        || PyTuple_Size(where) != PyTuple_Size(modes) || !PyTuple_Check(parts)
+        || PyTuple_Size(parts) != PyTuple_Size(where) + 2) {
+        PyErr_SetString(PyExc_TypeError,
+                        "Renderer(template, where: tuple, modes: tuple, quoted: dict, ...)");
+        return -1;
+    }
+    n = PyTuple_Size(where);
+    PyMem_Free(self->where);
+    PyMem_Free(self->modes);
+    self->where = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(Py_ssize_t));
+    self->modes = PyMem_Malloc((size_t)(n ? n : 1));
+    if (self->where == NULL || self->modes == NULL) { PyErr_NoMemory(); return -1; }
+    for (i = 0; i < n + 2; i++) {
+        if (!PyBytes_Check(PyTuple_GetItem(parts, i))) {
+            PyErr_SetString(PyExc_TypeError, "Renderer: parts must be bytes");
+            return -1;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        Py_ssize_t at = PyLong_AsSsize_t(PyTuple_GetItem(where, i));
+        long mode = PyLong_AsLong(PyTuple_GetItem(modes, i));
+        if (PyErr_Occurred()) return -1;
+        if (at < 0 || mode < 0 || mode > 2) {
+            PyErr_SetString(PyExc_ValueError, "Renderer: bad position or mode");
+            return -1;
+        }
+        self->where[i] = at;
+        self->modes[i] = (unsigned char)mode;
+    }
+    self->n = n;
+    Py_INCREF(template); self->template = template;
+    Py_INCREF(parts); self->parts = parts;
+    Py_INCREF(quoted); self->quoted = quoted;
+    Py_INCREF(text); self->text = text;
+    Py_INCREF(value_text); self->value_text = value_text;
+    return 0;
+}
+
+static int Renderer_traverse(PyObject *obj, visitproc visit, void *arg) {
+    Renderer *self = (Renderer *)obj;
+    Py_VISIT(self->template);
+    Py_VISIT(self->parts);
+    Py_VISIT(self->quoted);
+    Py_VISIT(self->text);
+    Py_VISIT(self->value_text);
+    return 0;
+}
+
+static int Renderer_clear(PyObject *obj) {
+    Renderer *self = (Renderer *)obj;
+    Py_CLEAR(self->template);
+    Py_CLEAR(self->parts);
+    Py_CLEAR(self->quoted);
+    Py_CLEAR(self->text);
+    Py_CLEAR(self->value_text);
+    return 0;
+}
+
+static void Renderer_dealloc(PyObject *obj) {
+    Renderer *self = (Renderer *)obj;
+    PyTypeObject *type = Py_TYPE(obj);
+    PyObject_GC_UnTrack(obj);
+    Renderer_clear(obj);
+    PyMem_Free(self->where);
+    PyMem_Free(self->modes);
+    ((freefunc)PyType_GetSlot(type, Py_tp_free))(obj);
+    Py_DECREF(type);
+}
+
+static PyType_Slot renderer_slots[] = {
+    {Py_tp_doc, "Renderer(template, parts, where, modes, quoted, text, value_text): a flat "
+                "record's Splunk line, called as the plan's render(values, rest)."},
+    {Py_tp_init, Renderer_init},
+    {Py_tp_call, Renderer_call},
+    {Py_tp_traverse, Renderer_traverse},
+    {Py_tp_clear, Renderer_clear},
+    {Py_tp_dealloc, Renderer_dealloc},
+    {0, NULL},
+};
+
+static PyType_Spec renderer_spec = {
+    "estreamer._native._core.Renderer", sizeof(Renderer), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, renderer_slots,
+};
+
 static int core_exec(PyObject *module) {
     PyObject *type = PyType_FromSpec(&decoder_spec);
     if (type == NULL) return -1;
     if (PyModule_AddObject(module, "Decoder", type) < 0) { Py_DECREF(type); return -1; }
+    type = PyType_FromSpec(&renderer_spec);
+    if (type == NULL) return -1;
+    if (PyModule_AddObject(module, "Renderer", type) < 0) { Py_DECREF(type); return -1; }
     return PyModule_AddIntConstant(module, "MAX_VALUES", MAX_VALUES);
 }
 

@@ -26,6 +26,7 @@ import re
 from operator import itemgetter
 from typing import Any, Callable, NamedTuple
 
+from estreamer import _native as native
 from estreamer import catalogue
 from estreamer.formatters.splunk_names import (
     computed_names,
@@ -165,14 +166,18 @@ def _build(record: Record) -> _Plan:
     top.sort(key=lambda entry: entry[1] != _TIME_NAME)
     safe = safe_text_fields(rt)
     args = []
+    modes = []  # the same choice for the native renderer: 0 as is, 1 quoting memo, 2 other
     for i, (key, _, value) in enumerate(top):
         if type(value) is int or (key in safe and type(value) is str):
             args.append(f"v{i}")
+            modes.append(0)
         elif type(value) is str:
             # a hit costs one dict lookup; a quoted or bare text is never empty
             args.append(f"(quoted(v{i}) or text(v{i}))")
+            modes.append(1)
         else:
             args.append(f"value_text(v{i})")
+            modes.append(2)
     args.append("rest")
     template = (f"rec_type={rt}" + "".join(f" {name}=%s" for _, name, _ in top)
                 + "%s" + _tail(rt).replace("%", "%%"))
@@ -192,9 +197,14 @@ def _build(record: Record) -> _Plan:
         env["get"] = itemgetter(*where)
     # the file name tells the layouts apart in tracebacks and profiles
     exec(compile(source, f"<splunk {rt}/{record.block_type}>", "exec"), env)
+    render = env["render"]
+    if values is not None:
+        # a flat record's line rendered in C from this same template, when built
+        render = native.splunk_renderer(template, tuple(where), tuple(modes), _QUOTED, _text,
+                                        _value_text) or render
     computed = computed_names(rt)
     pairs = {key: _PAIRS.setdefault(name, {}) for key, name in computed.items()}
-    return _Plan(env["render"], tuple(nested), pairs, computed, source)
+    return _Plan(render, tuple(nested), pairs, computed, source)
 
 
 _plans: dict[tuple[int, Any, int], _Plan] = {}
