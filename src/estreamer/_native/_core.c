@@ -141,7 +141,13 @@ static PyObject *run(Decoder *self, const unsigned char *buf, Py_ssize_t p, Py_s
 
     *bail = 0;
     for (;;) {
-        if (pc >= self->nops) goto fail;  /* a program always ends in RETURN/FAIL */
+        if (pc >= self->nops) {  /* a program always ends in RETURN or FAIL */
+            PyErr_SetString(PyExc_SystemError, "native decoder: program overrun");
+            goto fail;
+        }
+        /* program.py keeps every path under MAX_VALUES values; checked here as well, so
+         * that no program can write past values[] and regs[] */
+        if (k >= MAX_VALUES) goto irregular;
         switch (ops[pc]) {
         case OP_CHECK:
             if (p + ops[pc + 1] > end) goto irregular;
@@ -253,7 +259,6 @@ static PyObject *run(Decoder *self, const unsigned char *buf, Py_ssize_t p, Py_s
         }
         /* a value op: keep its value */
         if (v == NULL) goto fail;
-        if (k >= MAX_VALUES) { Py_DECREF(v); goto irregular; }
         values[k++] = v;
         pc += 1;
     }

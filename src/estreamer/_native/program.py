@@ -84,7 +84,7 @@ class _Builder:
                 raise _Unsupported(f"step kind {step.kind}")
 
     def give(self, block_type: int) -> None:
-        if len(self.items) > self.max_values:
+        if len(self.items) >= self.max_values:  # the core stops at max_values
             raise _Unsupported(f"{len(self.items)} values")
         self.names.append(FieldNames(self.items))
         self.ops += (OPS["RETURN"], len(self.names) - 1, block_type)
