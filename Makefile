@@ -3,12 +3,15 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint bench bench-e2e
+.PHONY: setup run test lint bench bench-e2e bench-native fuzz-native
 
-$(BIN)/estreamer: pyproject.toml
+# The install builds the optional native core (setup.py) when a C compiler is present;
+# the last line says whether it is in use (ESTREAMER_PURE_PYTHON=1: never built or used).
+$(BIN)/estreamer: pyproject.toml setup.py src/estreamer/records/_native/_core.c
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -c 'from estreamer.records import _native; print("estreamer:", _native.STATUS)'
 	touch $@
 
 setup: $(BIN)/estreamer
@@ -25,7 +28,13 @@ lint: setup
 # (Splunk's Pythons 3.9 and 3.13, see mk/splunk.mk).
 test: setup lint
 	$(BIN)/python -m pytest
+	$(MAKE) fuzz-native
 	$(MAKE) test-splunk
+
+# The native core under AddressSanitizer on mutated records, bounded (FUZZ_SECONDS).
+FUZZ_SECONDS ?= 60
+fuzz-native: setup
+	$(BIN)/python tools/fuzz_native.py --seconds $(FUZZ_SECONDS)
 
 bench: setup
 	$(BIN)/python bench/bench_protocol.py
@@ -34,5 +43,8 @@ bench: setup
 
 bench-e2e: setup
 	$(BIN)/python bench/bench_end_to_end.py
+
+bench-native: setup
+	$(BIN)/python bench/bench_native.py
 
 -include mk/splunk.mk

@@ -48,9 +48,13 @@ SPLUNK_SOURCES := globalConfig.json $(shell find package -type f -not -name '*.p
                   pyproject.toml additional_packaging.py
 
 # ucc-gen build writes output/<app>/; then the core client goes into lib/ once, as the
-# wheel of this repository (no second copy of its source is kept anywhere).
-$(SPLUNK_STAMP): $(BUILD_VENV)/.done $(SPLUNK_SOURCES)
-	rm -rf output build/splunk-wheel
+# wheel of this repository (no second copy of its source is kept anywhere). The wheel
+# carries the native core built here for Linux x86_64 with the limited API (abi3: one
+# binary for Splunk's 3.9 and 3.13; tests/splunk/test_native_addon.py checks it needs
+# no glibc newer than 2.17); elsewhere the add-on runs its pure-Python decoder.
+# ESTREAMER_PURE_PYTHON=1 builds the add-on without it.
+$(SPLUNK_STAMP): $(BUILD_VENV)/.done $(SPLUNK_SOURCES) setup.py src/estreamer/records/_native/_core.c
+	rm -rf output build/splunk-wheel build/lib.* build/temp.*
 	PATH=$(CURDIR)/$(BUILD_VENV)/bin:$$PATH $(BUILD_VENV)/bin/ucc-gen build --source package \
 	    --ta-version $(SPLUNK_VERSION) -o output --python-binary-name python3.9 \
 	    --pip-version $(PIP_FOR_UCC)
@@ -61,6 +65,8 @@ $(SPLUNK_STAMP): $(BUILD_VENV)/.done $(SPLUNK_SOURCES)
 	# nor are the command line and the test equipment (simulator, certificates, samples):
 	# package/bin imports neither (tests/test_layers.py)
 	rm -rf $(SPLUNK_OUT)/lib/estreamer/cli $(SPLUNK_OUT)/lib/estreamer/testing
+	# AppInspect fails executable files outside bin/; dlopen needs no execute bit
+	find $(SPLUNK_OUT)/lib -name '*.so' -exec chmod a-x {} +
 	rm -f $(SPLUNK_OUT)/lib/fmc_estreamer-*.dist-info/direct_url.json   # a build-host path
 	find $(SPLUNK_OUT) -name __pycache__ -type d -prune -exec rm -rf {} +
 	touch $@

@@ -30,6 +30,7 @@ from typing import Any
 
 from estreamer.errors import RecordDecodeError
 
+from . import _native as native
 from . import codegen
 from .catalogue import (
     BLOB,
@@ -321,7 +322,11 @@ def _record_fast(record: RecordLayout) -> Any:
            for s in record.steps):
         return None
     plain = {t: key for t, key in record.by_block_type.items() if not BLOCKS[key].by_length}
-    return compile_record(record._replace(by_block_type=plain), f"record_{record.record_type}")
+    layout = record._replace(by_block_type=plain)
+    fast = compile_record(layout, f"record_{record.record_type}")
+    # the native core, when built, runs the same layout in C and calls ``fast``
+    # for the irregular records (estreamer/records/_native)
+    return fast if fast is None else native.accelerate(layout, fast)
 
 
 #: the walker of each block layout and the fast decoder of each record type in use:

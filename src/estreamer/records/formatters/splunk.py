@@ -33,6 +33,7 @@ import re
 from operator import itemgetter
 from typing import Any, Callable, NamedTuple
 
+from estreamer.records import _native as native
 from estreamer.records import catalogue, codegen
 from estreamer.records.formatters.splunk_names import (
     computed_names,
@@ -199,14 +200,18 @@ def _build(record: Record, mode: str = FULL) -> _Plan:
     top.sort(key=lambda entry: entry[1] != _TIME_NAME)
     safe = safe_text_fields(rt)
     args = []
+    modes = []  # the same choice for the native renderer: 0 as is, 1 quoting memo, 2 other
     for i, (key, _, value) in enumerate(top):
         if type(value) is int or (key in safe and type(value) is str):
             args.append(f"v{i}")
+            modes.append(0)
         elif type(value) is str:
             # a hit costs one dict lookup; a quoted or bare text is never empty
             args.append(f"(quoted(v{i}) or text(v{i}))")
+            modes.append(1)
         else:
             args.append(f"value_text(v{i})")
+            modes.append(2)
     args.append("rest")
     template = (f"rec_type={rt}" + "".join(f" {name}=%s" for _, name, _ in top)
                 + "%s" + _tail(rt, mode == FULL).replace("%", "%%"))
@@ -236,6 +241,10 @@ def _build(record: Record, mode: str = FULL) -> _Plan:
         form = "" if values is None else f"_flat{names.serial}"  # type: ignore[union-attr]
         render = codegen.build(source, f"splunk_{mode}_{rt}_{record.block_type}{form}", env,
                                "render")
+        if values is not None and mode != SPARSE:
+            # a flat record's line rendered in C from this same template, when built
+            render = native.splunk_renderer(template, tuple(where), tuple(modes), _QUOTED,
+                                            _text, _value_text) or render
     else:
         render = _reference_render(rt, mode, template, where, top, args[:-1])
     computed = computed_names(rt)

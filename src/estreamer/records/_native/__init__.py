@@ -1,0 +1,95 @@
+"""The optional native core: loads it, or says in one line why the pure-Python path runs.
+
+Two parts stand in for Python code when the core is built: a record decoder per
+layout (:func:`accelerate`, for estreamer.decoder) and the renderer of a flat
+record's Splunk line (:func:`splunk_renderer`, for estreamer.formatters.splunk).
+
+The compiled module ``_core`` is built by ``make setup`` (setup.py) when a C
+compiler is present. Pure Python stays the reference and the fallback: nothing
+here is needed for correct output, only for speed, and the native path gives
+byte-identical results (tests/test_native.py). ``ESTREAMER_PURE_PYTHON=1`` in
+the environment switches it off at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+from ..record import FieldNames
+from .program import record_program
+
+
+def _load() -> tuple[Any, str]:
+    """(the compiled module or None, the one line that says which decoder runs)."""
+    if os.environ.get("ESTREAMER_PURE_PYTHON", "") not in ("", "0"):
+        return None, "native core off (ESTREAMER_PURE_PYTHON is set): pure-Python decoder"
+    try:
+        from . import _core  # type: ignore[attr-defined]
+    except ImportError as err:
+        return None, (f"native core not built ({err}): pure-Python decoder; "
+                      "`make setup` with a C compiler builds it")
+    return _core, (f"native core loaded ({Path(_core.__file__).name}): "
+                   "records decoded and Splunk lines rendered in C")
+
+
+CORE, STATUS = _load()
+
+#: True when records are decoded by the native core
+ACTIVE = CORE is not None
+
+#: record type -> the Python fast path a native decoder stands in for (for tests)
+PYTHON_FAST: dict[int, Callable[..., tuple[FieldNames, tuple] | None]] = {}
+
+
+def accelerate(layout: Any, fast: Callable[..., Any]) -> Callable[..., Any]:
+    """The native decoder of ``layout`` calling ``fast`` for irregular records,
+    or ``fast`` itself when the core is off or cannot express the layout.
+
+    ``fast`` is what :func:`estreamer.fastpath.compile_record` made of ``layout``.
+    """
+    if CORE is None:
+        return fast
+    program = record_program(layout, CORE.MAX_VALUES)
+    if program is None:
+        return fast
+    PYTHON_FAST[layout.record_type] = fast
+    return CORE.Decoder(program.ops, program.names, fast)
+
+
+def splunk_renderer(template: str, where: tuple[int, ...], modes: tuple[int, ...],
+                    quoted: dict[str, str], text: Callable[[Any], str],
+                    value_text: Callable[[Any], str]) -> Callable[[tuple, str], str] | None:
+    """The native ``render(values, rest)`` of a flat record's Splunk plan, or None.
+
+    It fills ``template`` (the plan's own) as the plan's generated Python does:
+    mode 0 a value as it is, 1 ``quoted.get(v) or text(v)``, 2 ``value_text(v)``.
+    """
+    if CORE is None:
+        return None
+    renderer: Callable[[tuple, str], str] = CORE.Renderer(
+        template, template_parts(template), where, modes, quoted, text, value_text)
+    return renderer
+
+
+def template_parts(template: str) -> tuple[bytes, ...]:
+    """The UTF-8 text around each ``%s`` of a %-template (``%%`` read as ``%``)."""
+    parts, part, i = [], [], 0
+    while i < len(template):
+        char = template[i]
+        if char == "%":
+            following = template[i + 1:i + 2]
+            if following == "%":
+                part.append("%")
+            elif following == "s":
+                parts.append("".join(part))
+                part = []
+            else:
+                raise ValueError(f"template conversion %{following} is not %s or %%")
+            i += 2
+            continue
+        part.append(char)
+        i += 1
+    parts.append("".join(part))
+    return tuple(p.encode("utf-8") for p in parts)

@@ -1,0 +1,616 @@
+/* The optional native core: a record decoder driven by a program of small ops.
+ *
+ * It holds no layout knowledge. estreamer/_native/program.py translates the
+ * catalogue's compiled layouts (the same steps the Python fast path in
+ * fastpath.py is generated from) into a flat tuple of ints; an instance of
+ * Decoder runs that program over one record body and returns exactly what the
+ * Python fast path returns, ``(names, values)``. Whenever the record is not
+ * the regular case (a block shorter than its layout, a bad length, an unknown
+ * body block type) it hands the call to the Python function it was built with,
+ * which makes the same decision and lets the reference walker own every error
+ * message. So the native code can only ever be faster, never different.
+ *
+ * Built against the limited API (abi3, Python >= 3.9): one binary serves every
+ * CPython from 3.9 on, Splunk 9's 3.9 and Splunk 10's 3.13 alike.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* Op codes; program.py holds the same numbers (OPS) and a test checks them. */
+enum {
+    OP_CHECK = 1,   /* n: bail unless n bytes are left before end */
+    OP_U8 = 2, OP_U16 = 3, OP_U32 = 4, OP_U64 = 5,  /* integers: value and register */
+    OP_IPV4 = 6,    /* dotted quad */
+    OP_IPV6 = 7,    /* IPv4-mapped as a dotted quad, else inet_ntop */
+    OP_UUID = 8,    /* 8-4-4-4-12 lower-case hex */
+    OP_MAC = 9,     /* aa:bb:cc:dd:ee:ff */
+    OP_HEX = 10,    /* n: n bytes as lower-case hex */
+    OP_STRING = 11, /* a String block (type 0): text without trailing NULs */
+    OP_BYTES = 12,  /* slot adjust binary: counted bytes, count in register slot */
+    OP_IF_ONE = 13, /* slot target: unless register slot == 1, jump to target */
+    OP_BLOCK = 14,  /* a block header: end becomes the block's end */
+    OP_CASE = 15,   /* block_type target: unless the block is of that type, jump */
+    OP_RETURN = 16, /* variant block_type(-1: none): the values read so far */
+    OP_FAIL = 17,   /* not a regular record: the Python fallback decides */
+};
+
+#define MAX_VALUES 1024
+
+typedef struct {
+    PyObject_HEAD
+    int *ops;
+    Py_ssize_t nops;
+    PyObject *names;     /* tuple: the FieldNames of each variant */
+    PyObject *fallback;  /* the Python fast path: f(buf, p, end, state) */
+} Decoder;
+
+static const char HEXDIGITS[] = "0123456789abcdef";
+
+static PyObject *ascii_text(const char *s, Py_ssize_t n) {
+    return PyUnicode_FromStringAndSize(s, n);
+}
+
+static PyObject *hex_text(const unsigned char *b, Py_ssize_t n) {
+    char out[2 * 64];
+    Py_ssize_t i;
+    if (n > 64) {
+        PyErr_SetString(PyExc_SystemError, "native decoder: fixed hex field over 64 bytes");
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        out[2 * i] = HEXDIGITS[b[i] >> 4];
+        out[2 * i + 1] = HEXDIGITS[b[i] & 15];
+    }
+    return ascii_text(out, 2 * n);
+}
+
+static PyObject *hex_long(const unsigned char *b, Py_ssize_t n) {
+    /* counted binary bytes: any length */
+    PyObject *bytes = PyBytes_FromStringAndSize((const char *)b, n);
+    PyObject *text;
+    if (bytes == NULL) return NULL;
+    text = PyObject_CallMethod(bytes, "hex", NULL);
+    Py_DECREF(bytes);
+    return text;
+}
+
+static PyObject *ipv4_text(const unsigned char *b) {
+    char out[16];
+    int n = snprintf(out, sizeof out, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+    return ascii_text(out, n);
+}
+
+static PyObject *ipv6_text(const unsigned char *b) {
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    char out[INET6_ADDRSTRLEN];
+    if (memcmp(b, mapped, 12) == 0) return ipv4_text(b + 12);
+    /* the same libc call as Python's socket.inet_ntop, so the same text */
+    if (inet_ntop(AF_INET6, b, out, sizeof out) == NULL) {
+        PyErr_SetString(PyExc_ValueError, "inet_ntop failed");
+        return NULL;
+    }
+    return ascii_text(out, (Py_ssize_t)strlen(out));
+}
+
+static PyObject *uuid_text(const unsigned char *b) {
+    char out[36];
+    int i, j = 0;
+    for (i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out[j++] = '-';
+        out[j++] = HEXDIGITS[b[i] >> 4];
+        out[j++] = HEXDIGITS[b[i] & 15];
+    }
+    return ascii_text(out, 36);
+}
+
+static PyObject *mac_text(const unsigned char *b) {
+    char out[17];
+    int i, j = 0;
+    for (i = 0; i < 6; i++) {
+        if (i) out[j++] = ':';
+        out[j++] = HEXDIGITS[b[i] >> 4];
+        out[j++] = HEXDIGITS[b[i] & 15];
+    }
+    return ascii_text(out, 17);
+}
+
+static PyObject *utf8_text(const unsigned char *b, Py_ssize_t n) {
+    /* values.text: trailing NULs removed, undecodable bytes as \xNN */
+    while (n > 0 && b[n - 1] == 0) n--;
+    return PyUnicode_DecodeUTF8((const char *)b, n, "backslashreplace");
+}
+
+static uint32_t be32(const unsigned char *b) {
+    return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
+}
+
+/* Runs the program. Returns (names, values) or, for an irregular record, NULL
+ * with no exception set (*bail = 1); NULL with an exception on a real error. */
+static PyObject *run(Decoder *self, const unsigned char *buf, Py_ssize_t p, Py_ssize_t end,
+                     PyObject *state, int *bail) {
+    PyObject *values[MAX_VALUES];
+    uint64_t regs[MAX_VALUES];
+    Py_ssize_t k = 0, pc = 0, i;
+    uint32_t block_type = 0;
+    const int *ops = self->ops;
+    PyObject *v = NULL, *tuple, *result;
+
+    *bail = 0;
+    for (;;) {
+        if (pc >= self->nops) {  /* a program always ends in RETURN or FAIL */
+            PyErr_SetString(PyExc_SystemError, "native decoder: program overrun");
+            goto fail;
+        }
+        /* program.py keeps every path under MAX_VALUES values; checked here as well, so
+         * that no program can write past values[] and regs[] */
+        if (k >= MAX_VALUES) goto irregular;
+        switch (ops[pc]) {
+        case OP_CHECK:
+            if (p + ops[pc + 1] > end) goto irregular;
+            pc += 2;
+            continue;
+        case OP_U8:
+            regs[k] = buf[p];
+            p += 1;
+            v = PyLong_FromUnsignedLong((unsigned long)regs[k]);
+            break;
+        case OP_U16:
+            regs[k] = ((uint32_t)buf[p] << 8) | buf[p + 1];
+            p += 2;
+            v = PyLong_FromUnsignedLong((unsigned long)regs[k]);
+            break;
+        case OP_U32:
+            regs[k] = be32(buf + p);
+            p += 4;
+            v = PyLong_FromUnsignedLong((unsigned long)regs[k]);
+            break;
+        case OP_U64:
+            regs[k] = ((uint64_t)be32(buf + p) << 32) | be32(buf + p + 4);
+            p += 8;
+            v = PyLong_FromUnsignedLongLong((unsigned long long)regs[k]);
+            break;
+        case OP_IPV4:
+            v = ipv4_text(buf + p);
+            p += 4;
+            break;
+        case OP_IPV6:
+            v = ipv6_text(buf + p);
+            p += 16;
+            break;
+        case OP_UUID:
+            v = uuid_text(buf + p);
+            p += 16;
+            break;
+        case OP_MAC:
+            v = mac_text(buf + p);
+            p += 6;
+            break;
+        case OP_HEX:
+            v = hex_text(buf + p, ops[pc + 1]);
+            p += ops[pc + 1];
+            pc += 1;
+            break;
+        case OP_STRING: {
+            uint32_t t, n;
+            if (p + 8 > end) goto irregular;
+            t = be32(buf + p);
+            n = be32(buf + p + 4);
+            if (t != 0 || n < 8 || (Py_ssize_t)n > end - p) goto irregular;
+            v = utf8_text(buf + p + 8, (Py_ssize_t)n - 8);
+            p += n;
+            break;
+        }
+        case OP_BYTES: {
+            uint64_t count = regs[ops[pc + 1]];
+            Py_ssize_t q;
+            if (count > ((uint64_t)1 << 40)) goto irregular;  /* beyond any payload */
+            q = p + (Py_ssize_t)count + ops[pc + 2];
+            if (q < p || q > end) goto irregular;
+            v = ops[pc + 3] ? hex_long(buf + p, q - p) : utf8_text(buf + p, q - p);
+            p = q;
+            pc += 3;
+            break;
+        }
+        case OP_IF_ONE:
+            pc = regs[ops[pc + 1]] == 1 ? pc + 3 : ops[pc + 2];
+            continue;
+        case OP_BLOCK: {
+            uint32_t n;
+            if (p + 8 > end) goto irregular;
+            block_type = be32(buf + p);
+            n = be32(buf + p + 4);
+            if (n < 8 || (Py_ssize_t)n > end - p) goto irregular;
+            end = p + n;
+            p += 8;
+            pc += 1;
+            continue;
+        }
+        case OP_CASE:
+            pc = block_type == (uint32_t)ops[pc + 1] ? pc + 3 : ops[pc + 2];
+            continue;
+        case OP_RETURN:
+            if (ops[pc + 2] >= 0) {
+                PyObject *bt = PyLong_FromLong(ops[pc + 2]);
+                int err = bt == NULL ? -1 : PyObject_SetAttrString(state, "block_type", bt);
+                Py_XDECREF(bt);
+                if (err < 0) goto fail;
+            }
+            tuple = PyTuple_New(k);
+            if (tuple == NULL) goto fail;
+            for (i = 0; i < k; i++) PyTuple_SetItem(tuple, i, values[i]);  /* steals */
+            k = 0;
+            result = PyTuple_New(2);
+            if (result == NULL) { Py_DECREF(tuple); return NULL; }
+            v = PyTuple_GetItem(self->names, ops[pc + 1]);
+            if (v == NULL) { Py_DECREF(tuple); Py_DECREF(result); return NULL; }
+            Py_INCREF(v);
+            PyTuple_SetItem(result, 0, v);
+            PyTuple_SetItem(result, 1, tuple);
+            return result;
+        case OP_FAIL:
+            goto irregular;
+        default:
+            PyErr_Format(PyExc_SystemError, "native decoder: bad op %d at %zd", ops[pc], pc);
+            goto fail;
+        }
+        /* a value op: keep its value */
+        if (v == NULL) goto fail;
+        values[k++] = v;
+        pc += 1;
+    }
+irregular:
+    *bail = 1;
+fail:
+    for (i = 0; i < k; i++) Py_DECREF(values[i]);
+    return NULL;
+}
+
+static PyObject *Decoder_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
+    Decoder *self = (Decoder *)obj;
+    PyObject *buf, *state, *result;
+    Py_ssize_t p, end, size;
+    char *data;
+    int bail;
+
+    if (kwargs != NULL && PyDict_Size(kwargs) != 0) {
+        PyErr_SetString(PyExc_TypeError, "Decoder takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "OnnO", &buf, &p, &end, &state)) return NULL;
+    if (!PyBytes_Check(buf) || PyBytes_AsStringAndSize(buf, &data, &size) < 0
+        || p < 0 || end < p || end > size)
+        return PyObject_CallObject(self->fallback, args);
+    result = run(self, (const unsigned char *)data, p, end, state, &bail);
+    if (result == NULL && bail) return PyObject_CallObject(self->fallback, args);
+    return result;
+}
+
+static int Decoder_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
+    Decoder *self = (Decoder *)obj;
+    PyObject *ops, *names, *fallback;
+    Py_ssize_t i, n;
+    int *array;
+    static char *kwlist[] = {"ops", "names", "fallback", NULL};
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO", kwlist, &ops, &names, &fallback))
+        return -1;
+    if (!PyTuple_Check(ops) || !PyTuple_Check(names) || !PyCallable_Check(fallback)) {
+        PyErr_SetString(PyExc_TypeError, "Decoder(ops: tuple, names: tuple, fallback)");
+        return -1;
+    }
+    n = PyTuple_Size(ops);
+    array = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(int));
+    if (array == NULL) { PyErr_NoMemory(); return -1; }
+    for (i = 0; i < n; i++) {
+        long value = PyLong_AsLong(PyTuple_GetItem(ops, i));
+        if (value == -1 && PyErr_Occurred()) { PyMem_Free(array); return -1; }
+        array[i] = (int)value;
+    }
+    PyMem_Free(self->ops);
+    self->ops = array;
+    self->nops = n;
+    Py_INCREF(names);
+    Py_XDECREF(self->names);
+    self->names = names;
+    Py_INCREF(fallback);
+    Py_XDECREF(self->fallback);
+    self->fallback = fallback;
+    return 0;
+}
+
+static int Decoder_traverse(PyObject *obj, visitproc visit, void *arg) {
+    Decoder *self = (Decoder *)obj;
+    Py_VISIT(self->names);
+    Py_VISIT(self->fallback);
+    return 0;
+}
+
+static int Decoder_clear(PyObject *obj) {
+    Decoder *self = (Decoder *)obj;
+    Py_CLEAR(self->names);
+    Py_CLEAR(self->fallback);
+    return 0;
+}
+
+static void Decoder_dealloc(PyObject *obj) {
+    Decoder *self = (Decoder *)obj;
+    PyTypeObject *type = Py_TYPE(obj);
+    PyObject_GC_UnTrack(obj);
+    Decoder_clear(obj);
+    PyMem_Free(self->ops);
+    ((freefunc)PyType_GetSlot(type, Py_tp_free))(obj);
+    Py_DECREF(type);
+}
+
+static PyType_Slot decoder_slots[] = {
+    {Py_tp_doc, "Decoder(ops, names, fallback): a record body decoder run natively; "
+                "called as the Python fast path, f(buf, p, end, state)."},
+    {Py_tp_init, Decoder_init},
+    {Py_tp_call, Decoder_call},
+    {Py_tp_traverse, Decoder_traverse},
+    {Py_tp_clear, Decoder_clear},
+    {Py_tp_dealloc, Decoder_dealloc},
+    {0, NULL},
+};
+
+static PyType_Spec decoder_spec = {
+    "estreamer._native._core.Decoder", sizeof(Decoder), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, decoder_slots,
+};
+
+/* Renderer: the Splunk line of a flat record, as formatters/splunk.py's generated
+ * render(F, rest) makes it: the plan's own % template, filled with the values at
+ * the plan's positions, each as the plan says (mode 0: as it is; 1: through the
+ * quoting memo, else text(v); 2: value_text(v)), then ``rest``. The template and
+ * the modes come from the Python plan, so the line is the same by construction.
+ * The line is written as UTF-8 (integers in decimal, text copied, the template's
+ * parts between) and decoded once; a value it cannot write so (not an int or a
+ * str, or a str with a lone surrogate) renders the line with PyUnicode_Format,
+ * which is what the Python plan's % does. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *template;
+    PyObject *parts;  /* tuple of n + 2 bytes: the template's UTF-8 around its %s */
+    Py_ssize_t n;
+    Py_ssize_t *where;
+    unsigned char *modes;
+    PyObject *quoted, *text, *value_text;
+} Renderer;
+
+/* A growing UTF-8 buffer. */
+typedef struct {
+    char *data;
+    Py_ssize_t len, cap;
+    char local[8192];
+} Out;
+
+static int out_add(Out *out, const char *s, Py_ssize_t n) {
+    if (out->len + n > out->cap) {
+        Py_ssize_t cap = (out->len + n) * 2;
+        char *data = out->data == out->local ? PyMem_Malloc((size_t)cap)
+                                             : PyMem_Realloc(out->data, (size_t)cap);
+        if (data == NULL) { PyErr_NoMemory(); return -1; }
+        if (out->data == out->local) memcpy(data, out->local, (size_t)out->len);
+        out->data = data;
+        out->cap = cap;
+    }
+    memcpy(out->data + out->len, s, (size_t)n);
+    out->len += n;
+    return 0;
+}
+
+/* str(v) of a value as UTF-8 into out: integers written directly, str copied; 1 when
+ * the value cannot be written so (a lone surrogate, another type): the caller then
+ * renders the line with PyUnicode_Format, as the Python plan does. */
+static int out_value(Out *out, PyObject *v) {
+    if (PyLong_CheckExact(v)) {
+        char digits[24];
+        int i = 24;
+        unsigned long long x = PyLong_AsUnsignedLongLong(v);
+        if (x == (unsigned long long)-1 && PyErr_Occurred()) { PyErr_Clear(); return 1; }
+        do { digits[--i] = (char)('0' + x % 10); x /= 10; } while (x);
+        return out_add(out, digits + i, 24 - i);
+    }
+    if (PyUnicode_CheckExact(v)) {
+        PyObject *bytes = PyUnicode_AsUTF8String(v);
+        char *data;
+        Py_ssize_t n;
+        int err;
+        if (bytes == NULL) { PyErr_Clear(); return 1; }
+        if (PyBytes_AsStringAndSize(bytes, &data, &n) < 0) { Py_DECREF(bytes); return -1; }
+        err = out_add(out, data, n);
+        Py_DECREF(bytes);
+        return err;
+    }
+    return 1;
+}
+
+static int out_part(Out *out, PyObject *parts, Py_ssize_t i) {
+    char *data;
+    Py_ssize_t n;
+    if (PyBytes_AsStringAndSize(PyTuple_GetItem(parts, i), &data, &n) < 0) return -1;
+    return out_add(out, data, n);
+}
+
+static PyObject *Renderer_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
+    Renderer *self = (Renderer *)obj;
+    PyObject *values, *rest, *fill, *line = NULL;
+    Py_ssize_t i;
+    Out out;
+    int direct = 1, err = 0;
+
+    if (!PyArg_ParseTuple(args, "OO", &values, &rest)) return NULL;
+    if (!PyTuple_Check(values)) {
+        PyErr_SetString(PyExc_TypeError, "Renderer: values must be a tuple");
+        return NULL;
+    }
+    fill = PyTuple_New(self->n + 1);
+    if (fill == NULL) return NULL;
+    for (i = 0; i < self->n; i++) {
+        PyObject *v = PyTuple_GetItem(values, self->where[i]), *text = NULL;
+        if (v == NULL) { Py_DECREF(fill); return NULL; }
+        switch (self->modes[i]) {
+        case 0:
+            Py_INCREF(v);
+            text = v;
+            break;
+        case 1:
+            text = PyDict_GetItemWithError(self->quoted, v);  /* borrowed */
+            if (text != NULL && PyObject_IsTrue(text) == 1) {
+                Py_INCREF(text);
+                break;
+            }
+            if (PyErr_Occurred()) { Py_DECREF(fill); return NULL; }
+            text = PyObject_CallFunctionObjArgs(self->text, v, NULL);
+            break;
+        default:
+            text = PyObject_CallFunctionObjArgs(self->value_text, v, NULL);
+        }
+        if (text == NULL) { Py_DECREF(fill); return NULL; }
+        PyTuple_SetItem(fill, i, text);
+    }
+    Py_INCREF(rest);
+    PyTuple_SetItem(fill, self->n, rest);
+    /* the line as UTF-8, part, value, part, ..., rest, tail */
+    out.data = out.local;
+    out.len = 0;
+    out.cap = sizeof out.local;
+    for (i = 0; i <= self->n && direct == 1 && err == 0; i++) {
+        err = out_part(&out, self->parts, i);
+        if (err == 0) {
+            int got = out_value(&out, PyTuple_GetItem(fill, i));
+            if (got < 0) err = -1;
+            else if (got == 1) direct = 0;
+        }
+    }
+    if (err == 0 && direct == 1) err = out_part(&out, self->parts, self->n + 1);
+    if (err == 0)
+        line = direct == 1 ? PyUnicode_DecodeUTF8(out.data, out.len, NULL)
+                           : PyUnicode_Format(self->template, fill);
+    if (out.data != out.local) PyMem_Free(out.data);
+    Py_DECREF(fill);
+    return line;
+}
+
+static int Renderer_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
+    Renderer *self = (Renderer *)obj;
+    PyObject *template, *parts, *where, *modes, *quoted, *text, *value_text;
+    Py_ssize_t i, n;
+    static char *kwlist[] = {"template", "parts", "where", "modes", "quoted", "text",
+                             "value_text", NULL};
+
+    if (self->template != NULL) {
+        PyErr_SetString(PyExc_TypeError, "Renderer is initialised once");
+        return -1;
+    }
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOOOOOO", kwlist, &template, &parts,
+                                     &where, &modes, &quoted, &text, &value_text))
+        return -1;
+    if (!PyTuple_Check(where) || !PyTuple_Check(modes) || !PyDict_Check(quoted)
+        || PyTuple_Size(where) != PyTuple_Size(modes) || !PyTuple_Check(parts)
+        || PyTuple_Size(parts) != PyTuple_Size(where) + 2) {
+        PyErr_SetString(PyExc_TypeError,
+                        "Renderer(template, where: tuple, modes: tuple, quoted: dict, ...)");
+        return -1;
+    }
+    n = PyTuple_Size(where);
+    PyMem_Free(self->where);
+    PyMem_Free(self->modes);
+    self->where = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(Py_ssize_t));
+    self->modes = PyMem_Malloc((size_t)(n ? n : 1));
+    if (self->where == NULL || self->modes == NULL) { PyErr_NoMemory(); return -1; }
+    for (i = 0; i < n + 2; i++) {
+        if (!PyBytes_Check(PyTuple_GetItem(parts, i))) {
+            PyErr_SetString(PyExc_TypeError, "Renderer: parts must be bytes");
+            return -1;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        Py_ssize_t at = PyLong_AsSsize_t(PyTuple_GetItem(where, i));
+        long mode = PyLong_AsLong(PyTuple_GetItem(modes, i));
+        if (PyErr_Occurred()) return -1;
+        if (at < 0 || mode < 0 || mode > 2) {
+            PyErr_SetString(PyExc_ValueError, "Renderer: bad position or mode");
+            return -1;
+        }
+        self->where[i] = at;
+        self->modes[i] = (unsigned char)mode;
+    }
+    self->n = n;
+    Py_INCREF(template); self->template = template;
+    Py_INCREF(parts); self->parts = parts;
+    Py_INCREF(quoted); self->quoted = quoted;
+    Py_INCREF(text); self->text = text;
+    Py_INCREF(value_text); self->value_text = value_text;
+    return 0;
+}
+
+static int Renderer_traverse(PyObject *obj, visitproc visit, void *arg) {
+    Renderer *self = (Renderer *)obj;
+    Py_VISIT(self->template);
+    Py_VISIT(self->parts);
+    Py_VISIT(self->quoted);
+    Py_VISIT(self->text);
+    Py_VISIT(self->value_text);
+    return 0;
+}
+
+static int Renderer_clear(PyObject *obj) {
+    Renderer *self = (Renderer *)obj;
+    Py_CLEAR(self->template);
+    Py_CLEAR(self->parts);
+    Py_CLEAR(self->quoted);
+    Py_CLEAR(self->text);
+    Py_CLEAR(self->value_text);
+    return 0;
+}
+
+static void Renderer_dealloc(PyObject *obj) {
+    Renderer *self = (Renderer *)obj;
+    PyTypeObject *type = Py_TYPE(obj);
+    PyObject_GC_UnTrack(obj);
+    Renderer_clear(obj);
+    PyMem_Free(self->where);
+    PyMem_Free(self->modes);
+    ((freefunc)PyType_GetSlot(type, Py_tp_free))(obj);
+    Py_DECREF(type);
+}
+
+static PyType_Slot renderer_slots[] = {
+    {Py_tp_doc, "Renderer(template, parts, where, modes, quoted, text, value_text): a flat "
+                "record's Splunk line, called as the plan's render(values, rest)."},
+    {Py_tp_init, Renderer_init},
+    {Py_tp_call, Renderer_call},
+    {Py_tp_traverse, Renderer_traverse},
+    {Py_tp_clear, Renderer_clear},
+    {Py_tp_dealloc, Renderer_dealloc},
+    {0, NULL},
+};
+
+static PyType_Spec renderer_spec = {
+    "estreamer._native._core.Renderer", sizeof(Renderer), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, renderer_slots,
+};
+
+static int core_exec(PyObject *module) {
+    PyObject *type = PyType_FromSpec(&decoder_spec);
+    if (type == NULL) return -1;
+    if (PyModule_AddObject(module, "Decoder", type) < 0) { Py_DECREF(type); return -1; }
+    type = PyType_FromSpec(&renderer_spec);
+    if (type == NULL) return -1;
+    if (PyModule_AddObject(module, "Renderer", type) < 0) { Py_DECREF(type); return -1; }
+    return PyModule_AddIntConstant(module, "MAX_VALUES", MAX_VALUES);
+}
+
+static PyModuleDef_Slot core_slots[] = {{Py_mod_exec, core_exec}, {0, NULL}};
+
+static struct PyModuleDef core_module = {
+    PyModuleDef_HEAD_INIT, "_core", "The optional native record decoder (see program.py).",
+    0, NULL, core_slots, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__core(void) { return PyModuleDef_Init(&core_module); }

@@ -1,0 +1,260 @@
+"""The optional native core gives exactly what the pure-Python path gives.
+
+Differential: every record type the native core decodes, every body block,
+both discovery header forms, Hypothesis-generated records, truncated and
+hostile payloads: the same (names, values), the same block type, the same
+RecordDecodeError message, the same Splunk line. Where the core is not built
+(no C compiler) these tests are skipped, and the one that checks the build
+says so when a compiler is present.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from estreamer.errors import RecordDecodeError
+from estreamer.records import _native, decoder
+from estreamer.records.catalogue import BLOCKS, RECORDS
+from estreamer.records.decoder import decode_record
+from estreamer.records.encoder import encode_record
+from estreamer.records.formatters import splunk
+from estreamer.records.formatters.splunk import format_splunk
+from estreamer.records.metadata import MetadataCache
+from estreamer.testing.samples import generate_mix
+from tests.support.layout_values import steps_values
+
+ROOT = Path(__file__).resolve().parents[1]
+native = pytest.mark.skipif(not _native.ACTIVE, reason=_native.STATUS)
+
+
+def _plain(record_type: int) -> list[int]:
+    """Body block types of a record the fast paths decode (not those told by length)."""
+    return sorted(t for t, key in RECORDS[record_type].by_block_type.items()
+                  if not BLOCKS[key].by_length)
+
+
+#: (record type, body block type or None) of every layout the native core decodes
+LAYOUTS = sorted((rt, bt) for rt in _native.PYTHON_FAST
+                 for bt in (_plain(rt) or [None]))
+HOT = [71, 400, 500, 502, 2]
+
+
+@contextmanager
+def pure_python() -> Iterator[None]:
+    """The pure-Python path: the Python fast path in place of every native decoder,
+    the Splunk formatter's Python plans in place of native renderers."""
+    saved, core = dict(decoder._RECORD_FAST), _native.CORE
+    decoder._RECORD_FAST.update(_native.PYTHON_FAST)
+    splunk._forget_plans(True)  # plans are built again, without the core
+    _native.CORE = None
+    try:
+        yield
+    finally:
+        _native.CORE = core
+        splunk._forget_plans(True)
+        decoder._RECORD_FAST.update(saved)
+
+
+def splunk_line(payload: bytes) -> str | None:
+    try:
+        record = decode_record(payload)
+    except RecordDecodeError:
+        return None
+    return format_splunk(record)
+
+
+def outcome(payload: bytes) -> Any:
+    """What a user of decode_record sees: the record's content, or the error line."""
+    try:
+        r = decode_record(payload, offset=1234)
+    except RecordDecodeError as err:
+        return ("error", str(err), err.record_type, err.offset)
+    shape = (tuple(r.names), r.values) if r.values is not None else r.fields
+    return (r.record_type, r.archive_timestamp, r.block_type, shape)
+
+
+def both(payload: bytes) -> tuple[Any, Any]:
+    fast = outcome(payload)
+    with pure_python():
+        reference = outcome(payload)
+    return fast, reference
+
+
+def body_call(record_type: int, payload: bytes) -> tuple[Any, Any]:
+    """The native decoder and the Python fast path called directly on one body."""
+    start = 16 if len(payload) >= 16 and struct.unpack_from(">I", payload, 4)[0] + 16 \
+        == len(payload) else 8
+    results = []
+    for fn in (decoder._RECORD_FAST[record_type], _native.PYTHON_FAST[record_type]):
+        state = decoder._State(RECORDS[record_type])
+        got = fn(payload, start, len(payload), state)
+        results.append((None if got is None else (tuple(got[0]), got[1]), state.block_type))
+    return results[0], results[1]
+
+
+def layout_payload(record_type: int, block_type: int | None, data: st.DataObject) -> bytes:
+    layout = RECORDS[record_type]
+    if block_type is not None:
+        layout = layout._replace(by_block_type={block_type: layout.by_block_type[block_type]})
+    fields, _ = data.draw(steps_values(layout.steps, layout))
+    archive = data.draw(st.one_of(st.none(), st.integers(0, 2**32 - 1)))
+    return encode_record(record_type, fields, archive_timestamp=archive, block_type=block_type)
+
+
+def test_ops_numbers_are_the_c_enum() -> None:
+    source = (ROOT / "src/estreamer/records/_native/_core.c").read_text()
+    enum = {name: int(n) for name, n in re.findall(r"OP_(\w+) = (\d+)", source)}
+    assert enum == _native.program.OPS
+
+
+@pytest.mark.skipif(os.environ.get("ESTREAMER_PURE_PYTHON", "") not in ("", "0"),
+                    reason="ESTREAMER_PURE_PYTHON is set")
+def test_native_core_is_built_where_a_c_compiler_is() -> None:
+    if shutil.which("cc") is None and shutil.which("gcc") is None:
+        pytest.skip("no C compiler here: the pure-Python path is the install")
+    assert _native.ACTIVE, _native.STATUS
+    for rt in HOT:
+        assert type(decoder._RECORD_FAST[rt]).__name__ == "Decoder", rt
+
+
+def test_pure_python_switch_turns_the_core_off() -> None:
+    code = ("from estreamer.records import _native, decoder; print(_native.STATUS); "
+            "print(sorted({type(f).__name__ for f in decoder._RECORD_FAST.values()}))")
+    env = dict(os.environ, ESTREAMER_PURE_PYTHON="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    assert out[0].startswith("native core off (ESTREAMER_PURE_PYTHON is set)")
+    assert out[1] == "['function']"
+
+
+@native
+def test_every_hot_layout_is_native() -> None:
+    assert set(HOT) <= set(_native.PYTHON_FAST)
+    assert {bt for rt, bt in LAYOUTS if rt == 71} == set(RECORDS[71].by_block_type)
+
+
+@native
+@pytest.mark.parametrize(("record_type", "block_type"), LAYOUTS)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_layout_decodes_as_in_python(record_type: int, block_type: int | None,
+                                           data: st.DataObject) -> None:
+    payload = layout_payload(record_type, block_type, data)
+    fast, reference = body_call(record_type, payload)
+    assert fast == reference
+    assert fast[0] is not None, "a regular record is decoded natively"
+    assert both(payload)[0] == both(payload)[1]
+    line = splunk_line(payload)
+    with pure_python():
+        assert line == splunk_line(payload)
+
+
+@native
+@pytest.mark.parametrize("record_type", HOT)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_truncated_and_corrupted_records_as_in_python(record_type: int,
+                                                      data: st.DataObject) -> None:
+    block_type = data.draw(st.sampled_from(sorted(RECORDS[record_type].by_block_type)
+                                           or [None]))
+    payload = bytearray(layout_payload(record_type, block_type, data))
+    for _ in range(data.draw(st.integers(0, 6))):
+        index = data.draw(st.integers(8, len(payload) - 1))
+        payload[index] = data.draw(st.sampled_from([0, 1, 0xFF, data.draw(st.integers(0, 255))]))
+    cut = data.draw(st.integers(0, len(payload) - 8))
+    body = bytes(payload[8:len(payload) - cut])
+    # a record header that fits the shortened body, so the body decoder meets the cut
+    payload = struct.pack(">II", record_type, len(body)) + body
+    fast, reference = body_call(record_type, payload)
+    assert fast == reference
+    assert both(payload)[0] == both(payload)[1]
+
+
+@native
+@pytest.mark.parametrize("record_type", sorted(_native.PYTHON_FAST))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=st.binary(max_size=600))
+def test_hostile_bodies_as_in_python(record_type: int, body: bytes) -> None:
+    payload = struct.pack(">II", record_type, len(body)) + body
+    fast, reference = body_call(record_type, payload)
+    assert fast == reference
+    assert both(payload)[0] == both(payload)[1]
+
+
+@native
+def test_arguments_the_core_does_not_take_go_to_python() -> None:
+    payload = next(p for p in generate_mix(50) if struct.unpack_from(">I", p)[0] == 71)
+
+    def call(fn: Any, *args: Any) -> Any:
+        try:
+            got = fn(*args, decoder._State(RECORDS[71]))
+        except Exception as err:
+            return type(err), str(err)
+        return got if got is None else (tuple(got[0]), got[1])
+
+    n = len(payload)
+    for args in ((payload, 16, n), (bytearray(payload), 16, n), (payload, 16, n + 1000),
+                 (payload, -3, n), (payload, 40, 20), (memoryview(payload), 16, n)):
+        assert call(decoder._RECORD_FAST[71], *args) == call(_native.PYTHON_FAST[71], *args)
+
+
+@native
+def test_splunk_lines_of_the_sample_stream_are_byte_identical() -> None:
+    payloads = list(generate_mix(3000))
+
+    def lines() -> list[str]:
+        cache = MetadataCache()
+        out = []
+        for p in payloads:
+            r = decode_record(p)
+            cache.update(r)
+            cache.decorate(r)
+            out.append(format_splunk(r))
+        return out
+
+    fast = lines()
+    with pure_python():
+        reference = lines()
+    assert fast == reference
+    assert len({line.split(" ", 1)[0] for line in fast}) >= 5  # several record types
+
+
+@native
+def test_the_renderer_writes_what_the_template_gives() -> None:
+    template = "rec_type=9 a=%s b=%s c=%s%s rec_type_desc=\"100%% \\u00e9t\u00e9\""
+    parts = _native.template_parts(template)
+    assert len(parts) == 5 and parts[-1].decode() == ' rec_type_desc="100% \\u00e9t\u00e9"'
+    quoted: dict[str, str] = {}
+    render = _native.CORE.Renderer(template, parts, (2, 0, 1), (1, 0, 0), quoted,
+                                   lambda v: f"<{v}>", lambda v: f"[{v}]")
+    for values in ((0, "x", "d\u00e9j\u00e0 vu"), (2**64 + 5, "", -3), (True, 1.5, "\udc80"),
+                   (None, b"raw", 18446744073709551615), ("\x00", "=", "a b")):
+        rest = " z=\u00fc"
+        expected = template % (f"<{values[2]}>", values[0], values[1], rest)
+        assert render(values, rest) == expected, values
+    quoted["q"] = '"q"'  # a memo hit is used as it is
+    assert render((0, "x", "q"), "") == template % ('"q"', 0, "x", "")
+
+
+@native
+def test_splunk_plans_of_flat_records_render_natively() -> None:
+    payload = next(p for p in generate_mix(50) if struct.unpack_from(">I", p)[0] == 71)
+    record = decode_record(payload)
+    assert record.values is not None  # a flat record
+    for mode in (splunk.DEFAULT, splunk.FULL):
+        assert type(splunk._build(record, mode).render).__name__ == "Renderer"
+    # the sparse line chooses pairs value by value: Python
+    assert type(splunk._build(record, splunk.SPARSE).render).__name__ == "function"
