@@ -97,6 +97,24 @@ def _text(value: Any) -> str:
 #: Only ``str`` and ``int`` values are stored (see :func:`_computed_slow`).
 _PAIRS: dict[str, dict[Any, str]] = {}
 
+#: computed keys whose values are address text (the discovery header's host, a VPN
+#: client), which never needs quoting: see _BarePairs
+_BARE_COMPUTED = frozenset({"hostIpAddress", "vpnClientIp"})
+
+
+class _BarePairs(dict):
+    """A memo that stores nothing: the pair of a value that never needs quoting is made
+    on each lookup. Host addresses differ from record to record (tens of thousands in a
+    real stream), so a memo of them would miss on nearly every record and send the whole
+    line's decorated pairs down the slow path."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    def __missing__(self, value: Any) -> str:
+        return f"{self.name}={value}"
+
 
 class _Plan(NamedTuple):
     # render(fields, rest) -> the whole line; rest is " " + nested and computed
@@ -193,7 +211,8 @@ def _build(record: Record) -> _Plan:
     # the file name tells the layouts apart in tracebacks and profiles
     exec(compile(source, f"<splunk {rt}/{record.block_type}>", "exec"), env)
     computed = computed_names(rt)
-    pairs = {key: _PAIRS.setdefault(name, {}) for key, name in computed.items()}
+    pairs = {key: _BarePairs(name) if key in _BARE_COMPUTED else _PAIRS.setdefault(name, {})
+             for key, name in computed.items()}
     return _Plan(env["render"], tuple(nested), pairs, computed, source)
 
 
@@ -225,7 +244,7 @@ def _computed_slow(plan: _Plan, computed: dict[str, Any]) -> str:
             text = f"{plan.names[key]}={quote(value)}"
         else:
             text = f"{plan.names[key]}={_value_text(value)}"
-        if type(value) in (str, int, bool):
+        if type(value) in (str, int, bool) and type(memo) is dict:
             if len(memo) >= _MEMO_LIMIT:
                 memo.clear()
             memo[value] = text
