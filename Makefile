@@ -27,10 +27,16 @@ test: setup lint
 	$(BIN)/python -m pytest
 	$(MAKE) test-splunk
 
+# On the realistic mix (estreamer.samples.realistic_mix): the stages per record type, then
+# the figures users see: the whole `estreamer decode` process and the add-on's input
+# (built first) writing XML into a pipe. bench-e2e: simulator -> TLS -> client -> files.
 bench: setup
 	$(BIN)/python bench/bench_protocol.py
 	$(BIN)/python bench/bench_decode.py
 	$(BIN)/python bench/bench_format.py
+	$(BIN)/python bench/bench_cli.py
+	$(MAKE) splunk-build
+	$(BIN)/python bench/bench_addon.py
 
 bench-e2e: setup
 	$(BIN)/python bench/bench_end_to_end.py
