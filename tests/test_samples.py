@@ -22,6 +22,8 @@ def test_realistic_mix_has_the_issue_shares_ipv6_hosts_and_many_addresses() -> N
     assert abs(shares[500] / total - 0.05) < 0.01 and abs(shares[502] / total - 0.05) < 0.01
     assert abs(shares[2] / total - 0.03) < 0.01
     connections = [r for r in records if r.record_type == 71]
+    # the generated decoder reads every one of them, IPv6 header or IPv4-mapped
+    assert all(r.values is not None for r in connections)
     # every connection record has the long header, with the initiator as its host
     assert all(r.fields["hasIpv6"] == 1 for r in connections)
     assert all(r.fields["ipv6Address"] == r.fields["initiatorIpAddress"] for r in connections)
