@@ -74,6 +74,7 @@ class Counter:
         self.fd, self.want = fd, want
         self.count = 0
         self.bytes = 0
+        self.head = b""  # the first bytes, shown when no event arrives
         self.first: float | None = None
         self.last: float | None = None
         self.done = threading.Event()
@@ -83,6 +84,8 @@ class Counter:
     def _read(self) -> None:
         tail = b""
         while chunk := os.read(self.fd, 1 << 16):
+            if not self.bytes:
+                self.head = chunk[:4096]
             self.bytes += len(chunk)
             text = tail + chunk
             found = text.count(DATA)
@@ -153,8 +156,12 @@ def main() -> int:
                 sim.stdin.close()
             sim.wait(30)
         if not arrived or counter.last is None or counter.first is None:
-            print(f"bench_addon: only {counter.count} of {want} events arrived; see the "
-                  "input's stderr", file=sys.stderr)
+            with open(os.path.join(work, "stderr.log"), "rb") as err:
+                tail = err.read()[-3000:].decode("utf-8", "replace")
+            print(f"bench_addon: only {counter.count} of {want} events arrived "
+                  f"({counter.bytes} bytes, beginning {counter.head[:600]!r}); the input's "
+                  f"stderr ends:\n{tail}",
+                  file=sys.stderr)
             return 1
         steady = (want - 1) / (counter.last - counter.first)
         whole = want / (counter.last - started)

@@ -113,8 +113,10 @@ class EventWriterSink:
         template, formatter = self.template, self.formatter
         middles = {sourcetype: template.middle(sourcetype, host)
                    for sourcetype in (self.data_sourcetype, SOURCETYPE_SI)}
+        # with no filter (the default) the candidates are not even collected
+        allows = None if self.device_filter.mode == "none" else self.device_filter.allows
         for record in records:
-            if not self.device_filter.allows(device_candidates(record)):
+            if allows is not None and not allows(device_candidates(record)):
                 self.filtered += 1
                 continue
             sourcetype = SOURCETYPE_SI if self.si_sourcetype and \
