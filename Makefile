@@ -36,6 +36,7 @@ bench: setup
 	$(BIN)/python bench/bench_format.py
 	$(BIN)/python bench/bench_cli.py
 	$(MAKE) splunk-build
+	$(PY313) bench/bench_xml.py
 	$(BIN)/python bench/bench_addon.py
 
 bench-e2e: setup

@@ -107,8 +107,8 @@ def main() -> int:
             elapsed = time.perf_counter() - started
             sink.close()
             rss_end = peak_rss_mb()
-            print(f"all {done:,} records in {elapsed:.1f}s: {done / elapsed:,.0f} records/s "
-                  f"end to end ({tag} sessions)")
+            print(f"all {done:,} records in {elapsed:.1f}s: {done / elapsed:,.0f} records/s, "
+                  f"{elapsed / done * 1e6:.1f} us/record end to end ({tag} sessions)")
             print(f"peak RSS after {args.first:,}: {rss_first:.1f} MB; at the end: "
                   f"{rss_end:.1f} MB; growth {rss_end - rss_first:+.1f} MB")
         finally:
