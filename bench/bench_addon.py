@@ -114,6 +114,7 @@ def main() -> int:
     parser.add_argument("--python", default=splunk_python("3.13"))
     parser.add_argument("--app", type=Path, default=ROOT / "output" / "TA_estreamer")
     args = parser.parse_args()
+    args.app = args.app.resolve()  # the input runs in its bin/
     if not (args.app / "bin" / "estreamer.py").is_file():
         print(f"bench_addon: no built add-on in {args.app}: run `make splunk-build` first",
               file=sys.stderr)
