@@ -36,10 +36,17 @@ FUZZ_SECONDS ?= 60
 fuzz-native: setup
 	$(BIN)/python tools/fuzz_native.py --seconds $(FUZZ_SECONDS)
 
+# On the realistic mix (estreamer.samples.realistic_mix): the stages per record type, then
+# the figures users see: the whole `estreamer decode` process and the add-on's input
+# (built first) writing XML into a pipe. bench-e2e: simulator -> TLS -> client -> files.
 bench: setup
 	$(BIN)/python bench/bench_protocol.py
 	$(BIN)/python bench/bench_decode.py
 	$(BIN)/python bench/bench_format.py
+	$(BIN)/python bench/bench_cli.py
+	$(MAKE) splunk-build
+	$(PY313) bench/bench_xml.py
+	$(BIN)/python bench/bench_addon.py
 
 bench-e2e: setup
 	$(BIN)/python bench/bench_end_to_end.py

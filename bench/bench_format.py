@@ -1,4 +1,4 @@
-"""Decorate and format speed on a realistic mix (run on demand: python bench/bench_format.py).
+"""Decorate and format speed on the realistic mix (run on demand: python bench/bench_format.py).
 
 Prints records/s and microseconds per record for decoration, for each formatter
 and for decoration + Splunk formatting together (the per-record cost the issue's
@@ -19,7 +19,7 @@ from estreamer.records.decoder import decode_record
 from estreamer.records.formatters import FORMATTERS
 from estreamer.records.metadata import MetadataCache
 from estreamer.records.record import Record
-from estreamer.testing.samples import generate_mix
+from estreamer.testing.samples import realistic_mix
 
 
 def _best(func: Callable[[], None], count: int, repeat: int = 5) -> float:
@@ -32,7 +32,7 @@ def _best(func: Callable[[], None], count: int, repeat: int = 5) -> float:
 
 
 def main(n: int = 20_000) -> None:
-    payloads = generate_mix(n, seed=7)
+    payloads = realistic_mix(n, seed=7)
     cache = MetadataCache()
     records = [decode_record(p) for p in payloads]
     cache.update_all(records)

@@ -57,4 +57,5 @@ for per_bundle, size, chunk in [(0, 200, 65536), (100, 200, 65536), (500, 200, 6
     best = min(run(stream, chunk)[1] for _ in range(3))
     kind = "standalone EventData" if per_bundle == 0 else f"bundles of {per_bundle}"
     print(f"{kind:22} record {size:5} B, chunk {chunk:6}: "
-          f"{N / best:12,.0f} records/s  {len(stream) / best / 1e6:8.1f} MB/s")
+          f"{N / best:12,.0f} records/s {best / N * 1e6:6.2f} us/record "
+          f"{len(stream) / best / 1e6:8.1f} MB/s")

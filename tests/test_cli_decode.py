@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -138,3 +140,23 @@ def test_one_corrupted_record_in_a_stream_costs_only_that_record(data: st.DataOb
     # decoded (the change was harmless) or counted as one decode error.
     assert [r for r in raws if r != bytes(bad)] == [p for p in others if p != bytes(bad)]
     assert sum(summary.errors.values()) + raws.count(bytes(bad)) == 1
+
+
+def test_decode_loads_neither_tls_nor_the_client(tmp_path: Path) -> None:
+    """`estreamer decode` starts without importing TLS, cryptography, the client or the
+    simulator (0.2 s of start-up per run); `--help` still lists every command."""
+    path = _capture(tmp_path, list(generate_mix(20, seed=1)))
+    script = (
+        "import contextlib, io, sys\n"
+        "from estreamer.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['--log-level', 'WARNING', 'decode', {str(path)!r}]) == 0\n"
+        "heavy = ('ssl', '_ssl', 'cryptography', 'estreamer.tls', 'estreamer.client',\n"
+        "         'estreamer.simulator', 'estreamer.certs')\n"
+        "print(sorted(m for m in sys.modules if m in heavy or m.startswith('cryptography.')))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
+    usage = subprocess.run([sys.executable, "-m", "estreamer.cli", "--help"],
+                           capture_output=True, text=True, check=True).stdout
+    assert all(command in usage for command in ("run", "test", "demo", "decode", "simulate"))

@@ -237,7 +237,7 @@ class InputRun:
         sink = EventWriterSink(
             self.writer, get_formatter(options.event_format), stanza=self.stanza,
             source=self.source, host=lambda: current["host"], index=options.index,
-            event_factory=self.event_factory, lock=self.lock,
+            lock=self.lock,
             device_filter=options.device_filter,
             si_sourcetype=options.si_sourcetype and options.event_format in ("splunk", "json"),
             decorate=options.decorate, data_sourcetype=data_sourcetype)

@@ -1,13 +1,14 @@
-"""The core client's Sink for Splunk: records -> XML events through splunklib's EventWriter.
+"""The core client's Sink for Splunk: records -> XML events on splunklib's EventWriter stream.
 
 Each record becomes one event: ``_time`` from the record's own event time (seconds and
 microseconds; the archive time when it has none), ``host`` the FMC, ``source`` the
 input, sourcetype ``cisco:estreamer:data`` (``cisco:estreamer:si`` for connection
-events raised by security intelligence, when chosen). splunklib's EventWriter flushes
-stdout after every event, so when ``write`` returns the events are with splunkd: the
-client bookmarks only after that (``flush``). splunkd cannot be wound back, so
-``restore`` has nothing to do; a crash between writing and bookmarking repeats at most
-one checkpoint interval of events (a clean stop repeats nothing).
+events raised by security intelligence, when chosen). The events of a batch are
+written from a template (:mod:`estreamer_splunk.xmlevents`, the bytes splunklib's
+``Event`` would write) in one write and flushed, so when ``write`` returns the events
+are with splunkd: the client bookmarks only after that (``flush``). splunkd cannot be
+wound back, so ``restore`` has nothing to do; a crash between writing and bookmarking
+repeats at most one checkpoint interval of events (a clean stop repeats nothing).
 
 The EventWriter is shared with the log and status events of other threads; one lock
 keeps their XML from interleaving.
@@ -27,6 +28,7 @@ from estreamer.records.metadata import is_security_intelligence
 from estreamer.records.record import Record
 from estreamer_splunk import SOURCETYPE_DATA, SOURCETYPE_SI
 from estreamer_splunk.options import DeviceFilter
+from estreamer_splunk.xmlevents import EventTemplate, write_events
 
 _DOMAIN_FIELDS = ("domain", "domainUuid", "domainName")
 NO_FILTER = DeviceFilter()
@@ -77,11 +79,11 @@ def device_candidates(record: Record) -> list[str]:
 
 
 class EventWriterSink:
-    """Implements ``estreamer.stream.outputs.Sink`` over a splunklib EventWriter."""
+    """Implements ``estreamer.stream.outputs.Sink`` on a splunklib EventWriter's stream."""
 
     def __init__(self, writer: Any, formatter: Callable[[Record], str], *, stanza: str,
                  source: str, host: Callable[[], str] | str, index: str | None,
-                 event_factory: Callable[..., Any], lock: threading.Lock,
+                 lock: threading.Lock,
                  device_filter: DeviceFilter = NO_FILTER, si_sourcetype: bool = False,
                  decorate: bool = True, data_sourcetype: str = SOURCETYPE_DATA) -> None:
         self.writer = writer
@@ -90,7 +92,7 @@ class EventWriterSink:
         self.source = source
         self.host = host
         self.index = index
-        self.event_factory = event_factory
+        self.template = EventTemplate(stanza, source, index)
         self.lock = lock
         self.device_filter = device_filter
         self.si_sourcetype = si_sourcetype
@@ -108,8 +110,13 @@ class EventWriterSink:
         events = []
         sourcetypes: Counter[str] = Counter()
         host = self.host() if callable(self.host) else self.host
+        template, formatter = self.template, self.formatter
+        middles = {sourcetype: template.middle(sourcetype, host)
+                   for sourcetype in (self.data_sourcetype, SOURCETYPE_SI)}
+        # with no filter (the default) the candidates are not even collected
+        allows = None if self.device_filter.mode == "none" else self.device_filter.allows
         for record in records:
-            if not self.device_filter.allows(device_candidates(record)):
+            if allows is not None and not allows(device_candidates(record)):
                 self.filtered += 1
                 continue
             sourcetype = SOURCETYPE_SI if self.si_sourcetype and \
@@ -117,14 +124,11 @@ class EventWriterSink:
             sourcetypes[sourcetype] += 1
             if not self.decorate:
                 record.computed.clear()
-            events.append(self.event_factory(
-                data=self.formatter(record), time=event_time(record), host=host,
-                index=self.index, source=self.source, sourcetype=sourcetype,
-                stanza=self.stanza, unbroken=True, done=True))
+            events.append(template.render(formatter(record), event_time(record),
+                                          middles[sourcetype]))
         try:
             with self.lock:
-                for event in events:
-                    self.writer.write_event(event)
+                write_events(self.writer, events)
         except (OSError, ValueError) as err:
             # splunkd closed our stdout (it is stopping us): nothing more is delivered,
             # and the bookmark must not move past what it received

@@ -102,16 +102,25 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     status = 0
     source = sys.stdin.buffer if args.file == "-" else open_capture(args.file)
+    # lines are written in batches: a write to the text stream per line costs more than
+    # joining them (issue 11)
+    lines: list[str] = []
     try:
         for record in decode_stream(source, cache, summary):
-            out.write(formatter(record))
-            out.write("\n")
+            lines.append(formatter(record))
+            if len(lines) >= 256:
+                lines.append("")
+                out.write("\n".join(lines))
+                lines.clear()
     except RemoteProtocolError as err:
         print(f"estreamer decode: framing broken, stopped: {err}", file=sys.stderr)
         status = 1
     finally:
         if source is not sys.stdin.buffer:
             source.close()
+        if lines:
+            lines.append("")
+            out.write("\n".join(lines))
         out.flush()
     if args.metadata_cache:
         cache.save(args.metadata_cache)

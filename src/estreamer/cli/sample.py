@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from itertools import islice
 from typing import BinaryIO
 
-from estreamer.testing.samples import FMC6_BLOCKS, FMC7_BLOCKS, generate_mix
+from estreamer.testing.samples import FMC6_BLOCKS, FMC7_BLOCKS, generate_mix, realistic_mix
 
 from ..errors import ConfigurationError
 from ..protocol import bundle, null, streaming_information
@@ -23,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--fmc6", action="store_true",
                    help="FMC 6.x body blocks (connection 163, intrusion 60, file 56)")
+    p.add_argument("--realistic", action="store_true",
+                   help="the benchmark mix: a quarter IPv6 hosts, tens of thousands of "
+                        "addresses, real-world string lengths (slower to generate)")
     p.add_argument("--bundle-size", type=integer(1), default=50,
                    help="records per Message Bundle (default 50)")
     p.add_argument("--out", default="-", help="file to write, - for stdout (default)")
@@ -46,7 +49,8 @@ def write_stream(out: BinaryIO, payloads: Iterable[bytes], bundle_size: int) -> 
 
 def run(args: argparse.Namespace) -> int:
     blocks = FMC6_BLOCKS if args.fmc6 else FMC7_BLOCKS
-    payloads = generate_mix(args.records, seed=args.seed, blocks=blocks)
+    mix = realistic_mix if args.realistic else generate_mix
+    payloads = mix(args.records, seed=args.seed, blocks=blocks)
     if args.out == "-":
         write_stream(sys.stdout.buffer, payloads, args.bundle_size)
     else:

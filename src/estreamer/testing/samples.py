@@ -278,7 +278,7 @@ def generate_mix(n: int, *, seed: int = 0, start_time: int = 1_700_000_000,
             event_id += 1
             t = ids[i % len(ids)]
             out = _stamp(t, second, eventId=event_id, eventSecond=second, eventMicrosecond=usec)
-            yield out
+            yield bytes(out)
             if rng.random() < 0.2:  # the packet of that intrusion event follows it
                 device = U32.unpack_from(out, 16 + 8)[0]
                 yield encode_record(2, {"deviceId": device, "eventId": event_id,
@@ -294,13 +294,192 @@ def generate_mix(n: int, *, seed: int = 0, start_time: int = 1_700_000_000,
         else:
             yield metadata[i % len(metadata)]
             continue
-        yield out
+        yield bytes(out)
 
 
-def _stamp(template: _Template, archive: int, **values: int) -> bytes:
+def _stamp(template: _Template, archive: int, **values: int | bytes) -> bytearray:
     out = bytearray(template.payload)
     U32.pack_into(out, 8, archive)
     for name, value in values.items():
         offset, st = template.offsets[name]
         st.pack_into(out, offset, value)
-    return bytes(out)
+    return out
+
+
+# The realistic mix (issue 11): what an FMC's stream looks like to the code that reads it,
+# rather than what is quick to stamp. The templates above repeat 16 connection records, so
+# every host address, URL and user agent recurs thousands of times and every memo of the
+# formatters hits; a real stream has tens of thousands of hosts, IPv6 among them, and
+# strings that rarely repeat. Benchmarks measure on this one (bench/).
+
+#: payload offset of the discovery header's IPv6 host address (long record header + the
+#: header's fixed 40 bytes; present when hasIpv6 = 1)
+HEADER_IPV6 = 16 + (DISCOVERY_FIXED.struct.size if DISCOVERY_FIXED.struct else 0)
+
+_TLDS = ("com", "net", "org", "de", "io", "co.uk", "example")
+_WORDS = ("cdn", "api", "static", "login", "mail", "assets", "update", "telemetry", "files",
+          "news", "shop", "img", "video", "docs", "auth", "edge", "media", "search")
+_AGENTS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/{v}.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.{v} Safari/605.1.15",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:{v}.0) Gecko/20100101 Firefox/{v}.0",
+    "Microsoft-CryptoAPI/10.0", "curl/8.{v}.0", "Go-http-client/1.1",
+    "Dalvik/2.1.0 (Linux; U; Android 14; Pixel {v} Build/UQ1A.240205.004)",
+)
+
+
+def _host_name(rng: random.Random) -> str:
+    parts = [rng.choice(_WORDS) for _ in range(rng.randrange(1, 3))]
+    label = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789")
+                    for _ in range(rng.randrange(4, 14)))
+    return ".".join([*parts, label, rng.choice(_TLDS)])
+
+
+def _url_path(rng: random.Random) -> str:
+    path = "/".join(rng.choice(_WORDS) + str(rng.randrange(1000))
+                    for _ in range(rng.randrange(1, 6)))
+    query = "&".join(f"{rng.choice(_WORDS)}={rng.randbytes(rng.randrange(2, 12)).hex()}"
+                     for _ in range(rng.randrange(0, 4)))
+    return "/" + path + ("?" + query if query else "")
+
+
+def _realistic_connection(rng: random.Random) -> dict[str, Any]:
+    out = _connection(rng)
+    host = _host_name(rng)
+    tls = out["responderPort"] == 443
+    web = out["responderPort"] in (80, 443)
+    agent = rng.choice(_AGENTS).format(v=rng.randrange(5, 125))
+    out.update(
+        # URLs and agents only where the flow is web traffic, TLS flows without the path
+        clientUrl=(f"https://{host}/" if tls else f"http://{host}{_url_path(rng)}")
+        if web else "",
+        userAgent=agent if web else "", httpReferrer=f"https://{_host_name(rng)}/"
+        if web and rng.random() < 0.4 else "",
+        referencedHost=host if web else "",
+        dnsQuery=host if out["responderPort"] == 53 else "",
+        sslServerName=host if tls else "")
+    return out
+
+
+def _address_pool(rng: random.Random, count: int, ipv6: bool, inside: bool) -> list[bytes]:
+    """``count`` distinct 16-byte addresses: IPv4-mapped (::ffff:a.b.c.d) or IPv6."""
+    pool: set[bytes] = set()
+    while len(pool) < count:
+        if ipv6:
+            prefix = bytes.fromhex("fd00000000000a01") if inside \
+                else bytes.fromhex("2001067c") + rng.randbytes(4)
+            pool.add(prefix + rng.randbytes(8))
+        else:
+            pool.add(bytes(10) + b"\xff\xff" + bytes(int(x) for x in _ip(rng, inside).split(".")))
+    return sorted(pool)
+
+
+def realistic_mix(n: int, *, seed: int = 0, start_time: int = 1_700_000_000,
+                  per_second: int = 1000, blocks: dict[int, int] | None = None,
+                  with_metadata: bool = True, ipv6_share: float = 0.25,
+                  hosts: int = 60_000) -> Iterator[bytes]:
+    """Yield the metadata records, then ``n`` event payloads as an FMC would send them.
+
+    The issue-11 mix: 70% connection (71), 15% intrusion (400), about 3% packets (2)
+    after a fifth of them, 5% file (500), 5% malware (502), 2% metadata (re-sent).
+    Every connection record has the long discovery header; ``ipv6_share`` of them are
+    between IPv6 hosts (the header carries the IPv6 host address), the others carry the
+    IPv4-mapped address as FMCs send. Each event's addresses are drawn from ``hosts``
+    distinct addresses (two thirds inside, a third outside; tens of thousands of them
+    appear in 100,000 records), its ports, counters, byte and packet counts per event;
+    URLs, host names, user agents, file names and packets have real-world lengths and
+    vary over thousands of templates. Deterministic for a seed.
+    """
+    rng = random.Random(seed)
+    versions = FMC7_BLOCKS if blocks is None else blocks
+    metadata = [encode_record(rt, f, archive_timestamp=0) for rt, f in metadata_records()]
+    if with_metadata:
+        yield from metadata
+    inside4 = _address_pool(rng, hosts * 2 // 3 * 3 // 4, False, True)
+    outside4 = _address_pool(rng, hosts // 3 * 3 // 4, False, False)
+    inside6 = _address_pool(rng, hosts * 2 // 3 // 4, True, True)
+    outside6 = _address_pool(rng, hosts // 3 // 4, True, False)
+    conn_stamps = ("eventSecond", "eventMicrosecond", "firstPacketTimestamp",
+                   "lastPacketTimestamp", "instanceId", "connectionCounter",
+                   "initiatorIpAddress", "responderIpAddress", "initiatorPort",
+                   "initiatorTransmittedPackets", "responderTransmittedPackets",
+                   "initiatorTransmittedBytes", "responderTransmittedBytes")
+    conn = [_Template(71, _realistic_connection(rng), versions[71], conn_stamps)
+            for _ in range(max(16, min(2048, n // 32)))]
+    ids = []
+    for _ in range(max(8, min(512, n // 128))):
+        fields = _intrusion(rng)
+        fields.update(httpHostname=_host_name(rng), httpURI=_url_path(rng))
+        ids.append(_Template(400, fields, versions[400],
+                             ("eventId", "eventSecond", "eventMicrosecond", "sourceIpAddress",
+                              "destinationIpAddress", "sourcePortOrIcmpType")))
+    file_fields = []
+    for k in range(max(8, min(512, n // 128))):
+        rt = 500 if k % 2 == 0 else 502
+        fields = _file(rng, rt == 502 or k % 8 == 0)
+        fields.update(fileName=f"{rng.choice(_WORDS)}_{rng.randrange(10**6)}."
+                               f"{rng.choice(('pdf', 'exe', 'zip', 'docx', 'js'))}",
+                      uri=f"http://{_host_name(rng)}{_url_path(rng)}")
+        file_fields.append((rt, fields))
+    files: dict[int, list[_Template]] = {500: [], 502: []}
+    for rt, fields in file_fields:
+        files[rt].append(_Template(rt, fields, versions[rt],
+                                   ("fileEventTimestamp", "connectionInstance",
+                                    "connectionCounter", "sourceIpAddress",
+                                    "destinationIpAddress")))
+    if with_metadata:
+        for _, fields in file_fields:
+            if fields["disposition"] == 3:
+                yield encode_record(511, {"shaHash": fields["shaHash"], "fileName": THREAT_NAME,
+                                          "disposition": 3}, archive_timestamp=0)
+    frames = [bytes.fromhex("005056c00008000c29aabbcc0800") + rng.randbytes(size)
+              for size in (46, 60, 120, 300, 576, 1200, 1486)]
+    random_, choice, randrange = rng.random, rng.choice, rng.randrange
+    event_id = 0
+    for i in range(n):
+        second = start_time + i // per_second
+        usec = (i % per_second) * (1_000_000 // per_second)
+        v6 = random_() < ipv6_share
+        inside, outside = (inside6, outside6) if v6 else (inside4, outside4)
+        roll = random_()
+        if roll < 0.70:
+            t = choice(conn)
+            initiator = choice(inside)
+            out = _stamp(t, second, eventSecond=second, eventMicrosecond=usec,
+                         firstPacketTimestamp=second - randrange(0, 30),
+                         lastPacketTimestamp=second, instanceId=(i >> 16) & 0xFFFF,
+                         connectionCounter=i & 0xFFFF, initiatorIpAddress=initiator,
+                         responderIpAddress=choice(outside),
+                         initiatorPort=randrange(1024, 65535),
+                         initiatorTransmittedPackets=randrange(1, 5000),
+                         responderTransmittedPackets=randrange(1, 5000),
+                         initiatorTransmittedBytes=randrange(60, 10**7),
+                         responderTransmittedBytes=randrange(60, 10**9))
+            out[HEADER_IPV6:HEADER_IPV6 + 16] = initiator
+        elif roll < 0.85:
+            event_id += 1
+            t = choice(ids)
+            out = _stamp(t, second, eventId=event_id, eventSecond=second,
+                         eventMicrosecond=usec, sourceIpAddress=choice(outside),
+                         destinationIpAddress=choice(inside),
+                         sourcePortOrIcmpType=randrange(1024, 65535))
+            yield bytes(out)
+            if random_() < 0.2:  # the packet of that intrusion event follows it
+                device = U32.unpack_from(out, 16 + 8)[0]
+                yield encode_record(2, {"deviceId": device, "eventId": event_id,
+                                        "eventSecond": second, "packetSecond": second,
+                                        "packetMicrosecond": usec, "linkType": 1,
+                                        "packetData": choice(frames).hex()},
+                                    archive_timestamp=second)
+            continue
+        elif roll < 0.95:
+            t = choice(files[500] if roll < 0.90 else files[502])
+            out = _stamp(t, second, fileEventTimestamp=second,
+                         connectionInstance=(i >> 16) & 0xFFFF, connectionCounter=i & 0xFFFF,
+                         sourceIpAddress=choice(outside), destinationIpAddress=choice(inside))
+        else:
+            yield metadata[i % len(metadata)]
+            continue
+        yield bytes(out)

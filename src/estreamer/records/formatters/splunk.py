@@ -117,6 +117,27 @@ class _Dropped(dict):
 
 _DROPPED = _Dropped()
 
+#: computed keys whose values are address text (the discovery header's host, a VPN
+#: client), which never needs quoting: see _BarePairs
+_BARE_COMPUTED = frozenset({"hostIpAddress", "vpnClientIp"})
+
+
+class _BarePairs(dict):
+    """A memo that stores nothing: the pair of a value that never needs quoting is made
+    on each lookup. Host addresses differ from record to record (tens of thousands in a
+    real stream), so a memo of them would miss on nearly every record and send the whole
+    line's decorated pairs down the slow path. Anything but non-empty text (None, which
+    is left out; "", which is quoted) still takes the slow path."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    def __missing__(self, value: Any) -> str:
+        if type(value) is not str or not value:
+            raise KeyError(value)
+        return f" {self.name}={value}"
+
 
 class _Plan(NamedTuple):
     # render(fields, rest) -> the whole line; rest is " " + nested and computed
@@ -249,7 +270,8 @@ def _build(record: Record, mode: str = FULL) -> _Plan:
         render = _reference_render(rt, mode, template, where, top, args[:-1])
     computed = computed_names(rt)
     left_out = full_only(rt) if mode != FULL else frozenset()
-    pairs = {key: _DROPPED if name in left_out else _PAIRS.setdefault(name, {})
+    pairs = {key: _DROPPED if name in left_out
+             else _BarePairs(name) if key in _BARE_COMPUTED else _PAIRS.setdefault(name, {})
              for key, name in computed.items()}
     return _Plan(render, tuple(nested), pairs, computed, source,
                  tuple((position(key), f" {name}=", ckey, name in _always_kept(rt))
@@ -343,7 +365,7 @@ def _computed_slow(plan: _Plan, computed: dict[str, Any]) -> str:
             text = f" {plan.names[key]}={quote(value)}"
         else:
             text = f" {plan.names[key]}={_value_text(value)}"
-        if type(value) in (str, int, bool):
+        if type(value) in (str, int, bool) and type(memo) is dict:
             if len(memo) >= _MEMO_LIMIT:
                 memo.clear()
             memo[value] = text
