@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from estreamer.errors import RecordDecodeError
-from estreamer.records import _native, decoder
+from estreamer.records import _native, codegen, decoder
 from estreamer.records.catalogue import BLOCKS, RECORDS
 from estreamer.records.decoder import decode_record
 from estreamer.records.encoder import encode_record
@@ -38,6 +38,9 @@ from tests.support.layout_values import steps_values
 
 ROOT = Path(__file__).resolve().parents[1]
 native = pytest.mark.skipif(not _native.ACTIVE, reason=_native.STATUS)
+# the core stands in for the generated fast path and plans; with code generation off
+# the reference walker and plans run, and the core with them is not used
+pytestmark = pytest.mark.skipif(not codegen.enabled(), reason="ESTREAMER_NO_CODEGEN=1 is set")
 
 
 def _plain(record_type: int) -> list[int]:
