@@ -286,6 +286,7 @@ def _reference_render(rt: int, mode: str, template: str, where: list[Any],
     ``args`` says how each value is written, as the generated expressions do, and a
     sparse line keeps a pair under the generated code's test (:func:`_sparse_body`)."""
     keep = _always_kept(rt) if mode == SPARSE else frozenset()
+    fixed = safe_text_fields(rt)
     tail = _tail(rt, False)
 
     def written(value: Any, arg: str) -> Any:
@@ -295,10 +296,10 @@ def _reference_render(rt: int, mode: str, template: str, where: list[Any],
             return _value_text(value)
         return value
 
-    def is_set(value: Any, sample: Any) -> bool:
-        if type(sample) is str:
+    def is_set(key: str, value: Any, sample: Any) -> bool:
+        if type(sample) is str and key in fixed:
             return bool(value) and value not in UNSET_TEXTS
-        if type(sample) in (int, bool):
+        if type(sample) in (str, int, bool):
             return bool(value)
         return value not in (None, "", [], {})
 
@@ -307,8 +308,9 @@ def _reference_render(rt: int, mode: str, template: str, where: list[Any],
         out = [written(value, arg) for value, arg in zip(values, args)]
         if mode != SPARSE:
             return template % (*out, rest)
-        pairs = [f" {name}={text}" for (_, name, sample), value, text in zip(top, values, out)
-                 if name in keep or is_set(value, sample)]
+        pairs = [f" {name}={text}"
+                 for (key, name, sample), value, text in zip(top, values, out)
+                 if name in keep or is_set(key, value, sample)]
         return f"rec_type={rt}" + "".join(pairs) + rest + tail
     return render
 
@@ -327,13 +329,15 @@ def _always_kept(rt: int) -> frozenset[str]:
 
 def _sparse_body(rt: int, top: list[tuple[str, str, Any]], args: list[str]) -> list[str]:
     """Render lines of a sparse plan: each pair only when its value is set or its name
-    is one the sparse format always keeps."""
-    keep = _always_kept(rt)
+    is one the sparse format always keeps. Only a fixed-width value (address, UUID, MAC,
+    hash: :func:`safe_text_fields`) can be unset by its text; free text such as a file
+    name reading "0.0.0.0" is kept."""
+    keep, fixed = _always_kept(rt), safe_text_fields(rt)
     lines = [f"    out = [{f'rec_type={rt}'!r}]"]
-    for i, (_, name, value) in enumerate(top):
+    for i, (key, name, value) in enumerate(top):
         test = "" if name in keep else (
-            f"if v{i} and v{i} not in UNSET: " if type(value) is str
-            else f"if v{i}: " if type(value) in (int, bool)
+            f"if v{i} and v{i} not in UNSET: " if type(value) is str and key in fixed
+            else f"if v{i}: " if type(value) in (str, int, bool)
             else f"if v{i} not in (None, '', [], {{}}): ")
         lines.append(f"    {test}out.append({f' {name}='!r} + str({args[i]}))")
     lines.append("    return ''.join(out) + rest + TAIL")

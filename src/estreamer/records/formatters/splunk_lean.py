@@ -34,7 +34,12 @@ from typing import Any, Callable
 
 from estreamer.records import codegen
 from estreamer.records.formatters.splunk import UNSET_TEXTS
-from estreamer.records.formatters.splunk_names import LeanSlot, lean_slots, lean_tag
+from estreamer.records.formatters.splunk_names import (
+    LeanSlot,
+    lean_slots,
+    lean_tag,
+    safe_text_fields,
+)
 from estreamer.records.formatters.splunk_sparse import always_kept
 from estreamer.records.record import Record
 
@@ -98,8 +103,13 @@ def _leaves(value: dict) -> list[Any]:
 
 
 def set_text(value: Any) -> str:
-    """A value as lean text, "" when the sparse format would leave it out (zero, empty,
-    an all-zero UUID/MAC/hash, an unset address)."""
+    """A value as lean text, "" when the sparse format would leave it out (zero, empty)."""
+    return value_text(value) if value else ""
+
+
+def fixed_set_text(value: Any) -> str:
+    """The same for a fixed-width value, also "" when its text is unset (an all-zero
+    UUID/MAC/hash, an unset address); free text reading "0.0.0.0" is kept."""
     if not value or (type(value) is str and value in UNSET_TEXTS):
         return ""
     return value_text(value)
@@ -117,7 +127,7 @@ def _compile(record: Record, tag: str, slots: tuple[LeanSlot, ...]) -> Callable[
     in :mod:`estreamer.records.formatters.splunk`): a flat record's values are read by position,
     any other record's fields by key; no per-slot decisions are left for run time."""
     names = record.names if record.values is not None else None
-    keep = always_kept(record.record_type)
+    keep, fixed = always_kept(record.record_type), safe_text_fields(record.record_type)
     exprs = []
     for slot in slots:
         if slot.computed:
@@ -135,7 +145,8 @@ def _compile(record: Record, tag: str, slots: tuple[LeanSlot, ...]) -> Callable[
             value = f"path_get(F, {slot.path!r})"
         # a value of a named block (discovery, user records) is written as the sparse
         # line writes it: always
-        text = f"t({value})" if slot.name in keep or len(slot.path) > 1 else f"s({value})"
+        text = f"t({value})" if slot.name in keep or len(slot.path) > 1 \
+            else f"f({value})" if slot.path[0] in fixed else f"s({value})"
         # an id beside its known name stays in splunk-full
         exprs.append(f"('' if c({slot.beside!r}) is not None else {text})" if slot.beside
                      else text)
@@ -148,7 +159,8 @@ def _compile(record: Record, tag: str, slots: tuple[LeanSlot, ...]) -> Callable[
         "        values.pop()  # empty values at the end are cut",
         "    return SEPARATOR.join((TAG, *values))",
     ]) + "\n"
-    env: dict[str, Any] = {"t": value_text, "s": set_text, "path_get": _path_get,
+    env: dict[str, Any] = {"t": value_text, "s": set_text, "f": fixed_set_text,
+                           "path_get": _path_get,
                            "SEPARATOR": SEPARATOR,
                            "TAG": tag}
     return codegen.build(source, f"splunk_lean_{tag}", env, "render")
@@ -158,7 +170,7 @@ def _reference(record: Record, tag: str, slots: tuple[LeanSlot, ...]
                ) -> Callable[[Record], str]:
     """What the function of :func:`_compile` does, slot by slot (code generation off)."""
     flat = record.values is not None
-    keep = always_kept(record.record_type)
+    keep, fixed = always_kept(record.record_type), safe_text_fields(record.record_type)
 
     def value_of(rec: Record, path: tuple[str, ...]) -> Any:
         if flat:
@@ -177,7 +189,9 @@ def _reference(record: Record, tag: str, slots: tuple[LeanSlot, ...]
             else:
                 value = value_of(rec, slot.path)
                 always = slot.name in keep or len(slot.path) > 1
-                values.append(value_text(value) if always else set_text(value))
+                values.append(value_text(value) if always
+                              else fixed_set_text(value) if slot.path[0] in fixed
+                              else set_text(value))
         while values and not values[-1]:
             values.pop()
         return SEPARATOR.join((tag, *values))
