@@ -66,3 +66,14 @@ def simulator(fmc_certs: FmcCertificates) -> Iterator[Callable[..., Simulator]]:
     yield start
     for sim in started:
         sim.stop()
+
+
+#: folders whose tests run processes, sockets or the built add-on: `pytest -m "not slow"`
+#: (the quick loop) leaves them out; the whole suite runs them
+_SLOW_FOLDERS = ("integration", "splunk")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.parent.name in _SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
