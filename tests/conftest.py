@@ -68,12 +68,16 @@ def simulator(fmc_certs: FmcCertificates) -> Iterator[Callable[..., Simulator]]:
         sim.stop()
 
 
-#: folders whose tests run processes, sockets or the built add-on: `pytest -m "not slow"`
-#: (the quick loop) leaves them out; the whole suite runs them
-_SLOW_FOLDERS = ("integration", "splunk")
+#: what `pytest -m "not slow"` (the quick loop, under 30 s) leaves out and the whole suite
+#: runs: folders whose tests run processes, sockets, the built add-on or the Splunk
+#: emulation over whole streams, and modules of fuzzing, property tests over every record
+#: type, real TLS and the simulator
+_SLOW_FOLDERS = ("integration", "splunk", "knowledge")
+_SLOW_MODULES = ("test_native.py", "test_session_fuzz.py", "test_protocol_fuzz.py",
+                 "test_simulator.py", "test_tls.py", "test_flat_records.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.path.parent.name in _SLOW_FOLDERS:
+        if item.path.parent.name in _SLOW_FOLDERS or item.path.name in _SLOW_MODULES:
             item.add_marker(pytest.mark.slow)

@@ -30,6 +30,7 @@ def _without_counts(decoded: dict[str, Any], expected: dict[str, Any]) -> dict[s
     return {k: v for k, v in decoded.items() if k in expected}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("record_type", ALL_TYPES)
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
@@ -201,6 +202,7 @@ def test_arbitrary_bytes_raise_only_record_decode_error(data: bytes) -> None:
         pass
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(ALL_TYPES), st.data())
 def test_corrupted_records_raise_only_record_decode_error(record_type: int,
@@ -216,6 +218,7 @@ def test_corrupted_records_raise_only_record_decode_error(record_type: int,
         pass
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("record_type", [71, 400, 500, 502, 125, 2, 4, 66, 95, 112, 10, 160,
                                          98, 123, 170])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
