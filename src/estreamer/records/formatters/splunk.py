@@ -62,8 +62,10 @@ def quote(value: str) -> str:
     return '"' + _TO_ESCAPE.sub(_escape_char, value) + '"'
 
 
-def _value_text(value: Any) -> str:
-    """Any decoded value as KV text (slow path: nested parts, lists, odd types)."""
+def value_as_text(value: Any, text: Callable[[str], str]) -> str:
+    """Any decoded value as line text: numbers and bytes as they are written in every
+    Splunk format, texts (lists and dicts as JSON) through ``text``, the format's own
+    quoting (:func:`quote`) or escaping (``splunk_lean.escape``)."""
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, int):
@@ -71,9 +73,14 @@ def _value_text(value: Any) -> str:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).hex()
     if isinstance(value, (list, dict)):
-        return quote(json.dumps(value, ensure_ascii=False, separators=(",", ":"),
-                                default=_json_default))
-    return quote(str(value))
+        return text(json.dumps(value, ensure_ascii=False, separators=(",", ":"),
+                               default=_json_default))
+    return text(str(value))
+
+
+def _value_text(value: Any) -> str:
+    """Any decoded value as KV text (slow path: nested parts, lists, odd types)."""
+    return value_as_text(value, quote)
 
 
 def _json_default(value: Any) -> Any:

@@ -27,13 +27,12 @@ the status events.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from typing import Any, Callable
 
 from estreamer.records import codegen
-from estreamer.records.formatters.splunk import UNSET_TEXTS
+from estreamer.records.formatters.splunk import UNSET_TEXTS, value_as_text
 from estreamer.records.formatters.splunk_names import (
     LeanSlot,
     lean_slots,
@@ -77,22 +76,7 @@ def value_text(value: Any) -> str:
         return escape(value)
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).hex()
-    if isinstance(value, (list, dict)):
-        return escape(json.dumps(value, ensure_ascii=False, separators=(",", ":"),
-                                 default=_json_default))
-    return escape(str(value))
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).hex()
-    return str(value)
+    return value_as_text(value, escape)
 
 
 def _leaves(value: dict) -> list[Any]:
