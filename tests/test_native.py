@@ -30,7 +30,7 @@ from estreamer.records import _native, codegen, decoder
 from estreamer.records.catalogue import BLOCKS, RECORDS
 from estreamer.records.decoder import decode_record
 from estreamer.records.encoder import encode_record
-from estreamer.records.formatters import splunk
+from estreamer.records.formatters import FORMATTERS, splunk
 from estreamer.records.formatters.splunk import format_splunk
 from estreamer.records.metadata import MetadataCache
 from estreamer.testing.samples import generate_mix
@@ -233,6 +233,78 @@ def test_splunk_lines_of_the_sample_stream_are_byte_identical() -> None:
         reference = lines()
     assert fast == reference
     assert len({line.split(" ", 1)[0] for line in fast}) >= 5  # several record types
+
+
+@native
+def test_decorated_lines_of_every_format_are_byte_identical() -> None:
+    """The native decoration (names in the same order) and decorated pairs, seen through
+    every output format, on a stream whose metadata arrives before and between events."""
+    payloads = list(generate_mix(2500, seed=3))
+
+    def outputs() -> tuple[list[Any], set[str]]:
+        cache = MetadataCache()
+        out: list[Any] = []
+        for p in payloads:
+            r = decode_record(p)
+            cache.update(r)
+            cache.decorate(r)
+            out.append(list(r.computed.items()))
+            out.extend(FORMATTERS[name](r) for name in sorted(FORMATTERS))
+        return out, {type(plan).__name__ for plan in cache._plans.values()}
+
+    fast, kinds = outputs()
+    with pure_python():
+        reference, pure_kinds = outputs()
+    assert "Decorator" in kinds and "Decorator" not in pure_kinds
+    assert fast == reference
+
+
+@native
+def test_the_decorator_reads_tables_as_the_generated_code_does() -> None:
+    """Each kind of step: table hit, None entry and miss then fallback, part of an entry,
+    a composite key, a function whose None result is left out, a non-dict table."""
+    class Lookup:  # a mapping that only has get(), as any table may be
+        def get(self, key: Any) -> Any:
+            return f"looked-up {key}"
+
+    devices = {1: "fw1", 2: None}
+    iocs = {7: {"category": "CnC", "eventType": "x"}}
+    steps = (((0,), devices, {2: "fallback2", 3: "fallback3"}, None, None, "deviceName"),
+             ((1,), iocs, None, "category", None, "iocCategory"),
+             ((0, 1), {(1, 7): "pair"}, None, None, None, "composite"),
+             ((2,), None, None, None, lambda v: None if v == "skip" else v.upper(), "fn"),
+             ((0,), Lookup(), None, None, None, "other"))
+    decorate = _native.CORE.Decorator(steps)
+    for values, expected in (
+            ((1, 7, "a"), {"deviceName": "fw1", "iocCategory": "CnC", "composite": "pair",
+                           "fn": "A", "other": "looked-up 1"}),
+            ((2, 8, "skip"), {"deviceName": "fallback2", "other": "looked-up 2"}),
+            ((4, 7, "b"), {"iocCategory": "CnC", "fn": "B", "other": "looked-up 4"})):
+        computed: dict[str, Any] = {}
+        assert decorate(values, computed) is None
+        assert computed == expected and list(computed) == list(expected)
+    with pytest.raises(IndexError):
+        decorate((1, 7), {})
+    with pytest.raises(TypeError):
+        decorate(((), 7, "a"), {})  # an unhashable key, as table.get would raise
+
+
+@native
+def test_pairs_miss_goes_to_python_which_fills_the_memo() -> None:
+    memo = {"fw1": " device=fw1"}
+    pairs = _native.CORE.Pairs({"deviceName": memo}, {"hostIpAddress": " src_host="},
+                               frozenset({"dropped"}), ((0, " device_id=", "deviceName", False),
+                                                        (1, " zone_id=", "zoneName", False)),
+                               True, splunk.UNSET_TEXTS, lambda v: f"<{v}>")
+    computed = {"deviceName": "fw1", "hostIpAddress": "10.0.0.1", "dropped": "x"}
+    assert pairs((5, 9), computed) == " device=fw1 src_host=10.0.0.1 zone_id=9"
+    assert pairs((5, 0), computed) == " device=fw1 src_host=10.0.0.1"  # sparse: 0 unset
+    assert pairs((5, "a b"), {}) == " device_id=5 zone_id=<a b>"
+    for missing in ({"deviceName": "fw2"}, {"hostIpAddress": ""}, {"unknown": 1},
+                    {"deviceName": ["unhashable"]}):
+        assert pairs((5, 9), missing) is None, missing
+    memo["fw2"] = " device=fw2"
+    assert pairs((5, 9), {"deviceName": "fw2"}) == " device=fw2 zone_id=9"
 
 
 @native

@@ -88,8 +88,15 @@ def fuzz(seconds: float, seed: int) -> int:
     from estreamer.records.catalogue import RECORDS
     from estreamer.records.decoder import decode_record
     from estreamer.records.formatters.splunk import format_splunk
+    from estreamer.records.formatters.splunk_sparse import format_splunk_sparse
+    from estreamer.records.metadata import MetadataCache
+    from estreamer.testing.samples import generate_mix
 
     assert _native.ACTIVE and _native.CORE.__file__.startswith(str(BUILD)), _native.STATUS
+    # names for the ids of the samples: the native decorator and pairs run on every hit
+    cache = MetadataCache()
+    for sample in generate_mix(400, seed=7):
+        cache.update(decode_record(sample))
     rng = random.Random(seed)
     corpus = seeds()
     runs = native_hits = 0
@@ -112,7 +119,9 @@ def fuzz(seconds: float, seed: int) -> int:
             runs += 1
             if results[0][0] is not None and not isinstance(results[0][0], type):
                 native_hits += 1
-                format_splunk(decode_record(payload))  # the native renderer too
+                record = cache.decorate(decode_record(payload))
+                format_splunk(record)  # the native decorator, pairs and renderer too
+                format_splunk_sparse(record)
     print(f"fuzz-native: {runs:,} mutated records in {seconds:.0f} s under ASan+UBSan, "
           f"{native_hits:,} decoded natively, no memory error, same results as Python")
     return 0

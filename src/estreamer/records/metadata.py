@@ -40,6 +40,7 @@ from typing import Any, Callable, NamedTuple, Union
 
 from estreamer.durable import atomic_write
 from estreamer.errors import ConfigurationError
+from estreamer.records import _native as native
 from estreamer.records import codegen
 from estreamer.records import names as C
 from estreamer.records.record import FieldNames, Record
@@ -528,6 +529,13 @@ def _path_value(fields: dict, parts: tuple[str, ...]) -> Any:
     return value
 
 
+def _decorations(record_type: int, names: FieldNames | None) -> list[Deco]:
+    """The decorations of ``record_type`` that apply: for a flat layout (``names``),
+    those whose fields it has (the generated code leaves the others out)."""
+    return [deco for deco in DECORATIONS.get(record_type, _DEVICE)
+            if names is None or all(path in names.position for path in deco.fields)]
+
+
 def decoration_source(record_type: int) -> str:
     """The generated decorator of ``record_type`` for a fields dict (``estreamer explain``)."""
     return _source(record_type).text
@@ -757,11 +765,25 @@ class MetadataCache:
     # --- decoration -----------------------------------------------------
     def _plan(self, record_type: int, names: FieldNames | None) -> Callable[[Any, dict], None]:
         """The generated decorator of ``record_type``, bound to this cache's live tables
-        (the reference decorator when code generation is off)."""
+        (for a flat record, its native twin when the core is built; the reference
+        decorator when code generation is off)."""
         if not codegen.enabled():
             reference = self._plans[_plan_key(record_type, names)] = \
                 self._reference_plan(record_type, names)
             return reference
+        if names is not None and native.CORE is not None:
+            # a flat record: the same decorations run in C, when the core is built
+            steps = tuple(
+                (tuple(names.position[path] for path in deco.fields),
+                 None, None, None, FUNCTIONS[deco.table[3:]], deco.name)
+                if deco.table.startswith("fn:") else
+                (tuple(names.position[path] for path in deco.fields), self.table(deco.table),
+                 FALLBACKS.get(deco.table), deco.part, None, deco.name)
+                for deco in _decorations(record_type, names))
+            fast = native.decorator(steps)
+            if fast is not None:
+                self._plans[_plan_key(record_type, names)] = fast
+                return fast
         source = _source(record_type, names)
         env: dict[str, Any] = {"_path_value": _path_value}
         env.update((f"T{i}", self.table(name).get) for i, name in enumerate(source.tables))
@@ -781,8 +803,7 @@ class MetadataCache:
             return _path_value(source, tuple(path.split("."))) if "." in path \
                 else source.get(path)
 
-        decos = [deco for deco in DECORATIONS.get(record_type, _DEVICE)
-                 if names is None or all(path in names.position for path in deco.fields)]
+        decos = _decorations(record_type, names)
         lookups = [FUNCTIONS[deco.table[3:]] if deco.table.startswith("fn:")
                    else self.table(deco.table).get for deco in decos]
 

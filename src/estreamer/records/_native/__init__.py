@@ -1,8 +1,11 @@
 """The optional native core: loads it, or says in one line why the pure-Python path runs.
 
-Two parts stand in for Python code when the core is built: a record decoder per
-layout (:func:`accelerate`, for estreamer.decoder) and the renderer of a flat
-record's Splunk line (:func:`splunk_renderer`, for estreamer.formatters.splunk).
+Four parts stand in for Python code when the core is built, for flat records (those
+the fast path decodes into a values tuple): a record decoder per layout
+(:func:`accelerate`, for estreamer.decoder), the metadata decoration
+(:func:`decorator`, for estreamer.metadata), and the Splunk line: its fields
+(:func:`splunk_renderer`) and its decorated pairs (:func:`splunk_pairs`, for
+estreamer.formatters.splunk).
 
 The compiled module ``_core`` is built by ``make setup`` (setup.py) when a C
 compiler is present. Pure Python stays the reference and the fallback: nothing
@@ -71,6 +74,40 @@ def splunk_renderer(template: str, where: tuple[int, ...], modes: tuple[int, ...
     renderer: Callable[[tuple, str], str] = CORE.Renderer(
         template, template_parts(template), where, modes, quoted, text, value_text)
     return renderer
+
+
+def decorator(steps: tuple[tuple[Any, ...], ...]) -> Callable[[tuple, dict], None] | None:
+    """The native ``decorate(values, computed)`` of a flat record type, or None.
+
+    Each step is ``(positions, table, fallback, part, fn, name)``, one decoration of
+    metadata.DECORATIONS: the key is the value at ``positions`` (a tuple of them when
+    several); ``fn(key)`` when ``fn`` is set, else ``table.get(key)``, then
+    ``fallback.get(key)`` (None: no fallback), then ``.get(part)`` of the entry (None:
+    the entry itself); a result that is not None is stored as ``computed[name]``.
+    """
+    if CORE is None:
+        return None
+    decorate: Callable[[tuple, dict], None] = CORE.Decorator(steps)
+    return decorate
+
+
+def splunk_pairs(memos: dict[str, dict[Any, str]], bare: dict[str, str],
+                 dropped: frozenset[str], ids: tuple[tuple[int, str, str, bool], ...],
+                 sparse: bool, unset: frozenset[str], value_text: Callable[[Any], str]
+                 ) -> Callable[[tuple, dict], str | None] | None:
+    """The native decorated pairs of a flat record's Splunk plan, or None.
+
+    Called as ``pairs(values, computed)``, it gives what formatters/splunk.py's
+    ``_rest`` gives, reading the plan's memos (computed key -> {value: pair}); None
+    when a value is not in its memo yet (then ``_rest`` runs and fills it). ``bare``:
+    keys whose pair is the prefix and the text as it is; ``dropped``: keys left out;
+    ``ids``: the plan's raw ids written when their name is missing.
+    """
+    if CORE is None:
+        return None
+    pairs: Callable[[tuple, dict], str | None] = CORE.Pairs(
+        memos, bare, dropped, ids, sparse, unset, value_text)
+    return pairs
 
 
 def template_parts(template: str) -> tuple[bytes, ...]:

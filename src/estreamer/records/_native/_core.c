@@ -596,6 +596,374 @@ static PyType_Spec renderer_spec = {
     Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, renderer_slots,
 };
 
+/* A dict-like lookup as ``table.get(key)``: a new reference, or NULL with no error set
+ * when the key is absent (None counts as absent, as the Python code's ``is None``
+ * tests do). Dicts (the cache's OrderedDicts among them) are read directly. */
+static PyObject *get_value(PyObject *table, PyObject *key) {
+    PyObject *v;
+    if (PyDict_Check(table)) {
+        v = PyDict_GetItemWithError(table, key);
+        Py_XINCREF(v);
+    } else {
+        v = PyObject_CallMethod(table, "get", "O", key);
+    }
+    if (v == Py_None) { Py_DECREF(v); return NULL; }
+    return v;
+}
+
+/* Decorator: metadata/decorate(V, C) of a flat record, as the generated Python of
+ * metadata.py does it, step by step from the same DECORATIONS: the key is the value
+ * (or the tuple of values) at the step's positions; a function step keeps its
+ * non-None result; a table step looks in the cache table, then the static fallback,
+ * then takes ``part`` of the entry; a found name is stored in C[name]. */
+typedef struct {
+    Py_ssize_t *at, npos;
+    PyObject *table, *fallback, *part, *fn, *name;  /* borrowed from Decorator.steps */
+} Step;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *steps;  /* tuple of (positions, table, fallback, part, fn, name); None = unused */
+    Step *step;
+    Py_ssize_t n;
+} Decorator;
+
+static PyObject *step_key(Step *s, PyObject *values) {
+    Py_ssize_t size = PyTuple_Size(values), i;
+    PyObject *key;
+    for (i = 0; i < s->npos; i++)
+        if (s->at[i] >= size) {
+            PyErr_SetString(PyExc_IndexError, "Decorator: tuple index out of range");
+            return NULL;
+        }
+    if (s->npos == 1) {
+        key = PyTuple_GetItem(values, s->at[0]);
+        Py_XINCREF(key);
+        return key;
+    }
+    key = PyTuple_New(s->npos);
+    if (key == NULL) return NULL;
+    for (i = 0; i < s->npos; i++) {
+        PyObject *v = PyTuple_GetItem(values, s->at[i]);
+        Py_INCREF(v);
+        PyTuple_SetItem(key, i, v);
+    }
+    return key;
+}
+
+static PyObject *Decorator_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
+    Decorator *self = (Decorator *)obj;
+    PyObject *values, *computed;
+    Py_ssize_t i;
+
+    if (!PyArg_UnpackTuple(args, "Decorator", 2, 2, &values, &computed)) return NULL;
+    if (!PyTuple_Check(values) || !PyDict_Check(computed)) {
+        PyErr_SetString(PyExc_TypeError, "Decorator(values: tuple, computed: dict)");
+        return NULL;
+    }
+    for (i = 0; i < self->n; i++) {
+        Step *s = &self->step[i];
+        PyObject *key = step_key(s, values), *name;
+        int err;
+        if (key == NULL) return NULL;
+        if (s->fn != Py_None) {
+            name = PyObject_CallFunctionObjArgs(s->fn, key, NULL);
+            if (name == Py_None) { Py_DECREF(name); name = NULL; }
+            else if (name == NULL) { Py_DECREF(key); return NULL; }
+        } else {
+            name = get_value(s->table, key);
+            if (name == NULL && !PyErr_Occurred() && s->fallback != Py_None)
+                name = get_value(s->fallback, key);
+            if (name != NULL && s->part != Py_None) {
+                PyObject *part = get_value(name, s->part);
+                Py_DECREF(name);
+                name = part;
+            }
+        }
+        Py_DECREF(key);
+        if (name == NULL) {
+            if (PyErr_Occurred()) return NULL;
+            continue;
+        }
+        err = PyDict_SetItem(computed, s->name, name);
+        Py_DECREF(name);
+        if (err < 0) return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static int Decorator_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
+    Decorator *self = (Decorator *)obj;
+    PyObject *steps;
+    Py_ssize_t i, j, n;
+    static char *kwlist[] = {"steps", NULL};
+
+    if (self->steps != NULL) {
+        PyErr_SetString(PyExc_TypeError, "Decorator is initialised once");
+        return -1;
+    }
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!", kwlist, &PyTuple_Type, &steps))
+        return -1;
+    n = PyTuple_Size(steps);
+    /* one more, zeroed: dealloc frees the positions up to the first NULL */
+    self->step = PyMem_Calloc((size_t)n + 1, sizeof(Step));
+    if (self->step == NULL) { PyErr_NoMemory(); return -1; }
+    Py_INCREF(steps);
+    self->steps = steps;
+    for (i = 0; i < n; i++) {
+        PyObject *t = PyTuple_GetItem(steps, i), *positions;
+        Step *s = &self->step[i];
+        if (!PyTuple_Check(t) || PyTuple_Size(t) != 6
+            || !PyTuple_Check(positions = PyTuple_GetItem(t, 0))
+            || PyTuple_Size(positions) < 1 || !PyUnicode_Check(PyTuple_GetItem(t, 5))) {
+            PyErr_SetString(PyExc_TypeError, "Decorator: a step is (positions, table, "
+                            "fallback, part, fn, name: str)");
+            return -1;
+        }
+        s->npos = PyTuple_Size(positions);
+        s->at = PyMem_Malloc((size_t)s->npos * sizeof(Py_ssize_t));
+        if (s->at == NULL) { PyErr_NoMemory(); return -1; }
+        for (j = 0; j < s->npos; j++) {
+            s->at[j] = PyLong_AsSsize_t(PyTuple_GetItem(positions, j));
+            if (s->at[j] < 0) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_ValueError, "Decorator: negative position");
+                return -1;
+            }
+        }
+        s->table = PyTuple_GetItem(t, 1);
+        s->fallback = PyTuple_GetItem(t, 2);
+        s->part = PyTuple_GetItem(t, 3);
+        s->fn = PyTuple_GetItem(t, 4);
+        s->name = PyTuple_GetItem(t, 5);
+        if (s->fn == Py_None ? s->table == Py_None : !PyCallable_Check(s->fn)) {
+            PyErr_SetString(PyExc_TypeError, "Decorator: a step has a table or a function");
+            return -1;
+        }
+        self->n = i + 1;
+    }
+    return 0;
+}
+
+static int Decorator_traverse(PyObject *obj, visitproc visit, void *arg) {
+    Py_VISIT(((Decorator *)obj)->steps);
+    return 0;
+}
+
+static int Decorator_clear(PyObject *obj) {
+    Decorator *self = (Decorator *)obj;
+    self->n = 0;  /* the steps' borrowed objects go with the tuple */
+    Py_CLEAR(self->steps);
+    return 0;
+}
+
+static void Decorator_dealloc(PyObject *obj) {
+    Decorator *self = (Decorator *)obj;
+    PyTypeObject *type = Py_TYPE(obj);
+    Py_ssize_t i;
+    PyObject_GC_UnTrack(obj);
+    Decorator_clear(obj);
+    if (self->step != NULL)
+        for (i = 0; self->step[i].at != NULL; i++) PyMem_Free(self->step[i].at);
+    PyMem_Free(self->step);
+    ((freefunc)PyType_GetSlot(type, Py_tp_free))(obj);
+    Py_DECREF(type);
+}
+
+static PyType_Slot decorator_slots[] = {
+    {Py_tp_doc, "Decorator(steps): a flat record's metadata decoration, called as the "
+                "generated decorate(values, computed)."},
+    {Py_tp_init, Decorator_init},
+    {Py_tp_call, Decorator_call},
+    {Py_tp_traverse, Decorator_traverse},
+    {Py_tp_clear, Decorator_clear},
+    {Py_tp_dealloc, Decorator_dealloc},
+    {0, NULL},
+};
+
+static PyType_Spec decorator_spec = {
+    "estreamer._native._core.Decorator", sizeof(Decorator), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, decorator_slots,
+};
+
+/* Pairs: the tail of a flat record's Splunk line that formatters/splunk.py's _rest
+ * makes from the decorated names, `` name=value`` for each computed value in the
+ * dict's order, then the raw ids whose name is missing. It reads the Python plan's
+ * own memos and never fills them: a value not yet in a memo (or a key the plan does
+ * not know) returns None, and the caller takes the Python path, which fills it. So
+ * once warm, a line's decorated pairs are dict hits joined in C. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *memos;    /* computed key -> {value: " name=text"} */
+    PyObject *bare;     /* computed key -> " name=": the value is written as it is */
+    PyObject *dropped;  /* computed keys the format leaves out (a set) */
+    PyObject *ids;      /* tuple of (position, " name=", computed key, always written) */
+    PyObject *unset;    /* texts of unset fixed-width values (sparse only) */
+    PyObject *value_text;
+    int sparse;
+} Pairs;
+
+/* 1: v is unset as the sparse format reads it (``not v or v in UNSET``), 0: set. */
+static int is_unset(Pairs *self, PyObject *v) {
+    int truth = PyObject_IsTrue(v);
+    if (truth <= 0) return truth < 0 ? -1 : 1;
+    return PySequence_Contains(self->unset, v);
+}
+
+static PyObject *Pairs_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
+    Pairs *self = (Pairs *)obj;
+    PyObject *values, *computed, *key, *value, *parts, *line = NULL, *empty;
+    Py_ssize_t pos = 0, i, n;
+
+    if (!PyArg_UnpackTuple(args, "Pairs", 2, 2, &values, &computed)) return NULL;
+    if (!PyTuple_Check(values) || !PyDict_Check(computed)) {
+        PyErr_SetString(PyExc_TypeError, "Pairs(values: tuple, computed: dict)");
+        return NULL;
+    }
+    parts = PyList_New(0);
+    if (parts == NULL) return NULL;
+    while (PyDict_Next(computed, &pos, &key, &value)) {
+        PyObject *memo = PyDict_GetItemWithError(self->memos, key), *text;
+        if (memo != NULL) {
+            text = PyDict_GetItemWithError(memo, value);
+            if (text == NULL) goto miss;  /* not seen yet, or unhashable */
+            if (PyList_Append(parts, text) < 0) goto done;
+            continue;
+        }
+        if (PyErr_Occurred()) goto miss;
+        text = PyDict_GetItemWithError(self->bare, key);
+        if (text != NULL) {
+            /* _BarePairs: non-empty text only, anything else goes to Python */
+            if (!PyUnicode_CheckExact(value) || PyUnicode_GetLength(value) == 0) goto miss;
+            if (PyList_Append(parts, text) < 0 || PyList_Append(parts, value) < 0) goto done;
+            continue;
+        }
+        if (PyErr_Occurred()) goto miss;
+        if (PySet_Contains(self->dropped, key) != 1) goto miss;
+    }
+    n = PyTuple_Size(self->ids);
+    for (i = 0; i < n; i++) {
+        PyObject *id = PyTuple_GetItem(self->ids, i), *v, *text;
+        Py_ssize_t at = PyLong_AsSsize_t(PyTuple_GetItem(id, 0));
+        v = PyDict_GetItemWithError(computed, PyTuple_GetItem(id, 2));
+        if (v != NULL && v != Py_None) continue;
+        if (PyErr_Occurred()) goto done;
+        if (at < 0 || at >= PyTuple_Size(values)) {
+            PyErr_SetString(PyExc_IndexError, "Pairs: tuple index out of range");
+            goto done;
+        }
+        v = PyTuple_GetItem(values, at);
+        if (self->sparse && !PyObject_IsTrue(PyTuple_GetItem(id, 3))) {
+            int unset = is_unset(self, v);
+            if (unset < 0) goto done;
+            if (unset) continue;
+        }
+        text = PyLong_CheckExact(v) ? PyObject_Str(v)
+                                    : PyObject_CallFunctionObjArgs(self->value_text, v, NULL);
+        if (text == NULL) goto done;
+        if (PyList_Append(parts, PyTuple_GetItem(id, 1)) < 0
+            || PyList_Append(parts, text) < 0) { Py_DECREF(text); goto done; }
+        Py_DECREF(text);
+    }
+    empty = PyUnicode_FromStringAndSize(NULL, 0);
+    if (empty != NULL) {
+        line = PyUnicode_Join(empty, parts);
+        Py_DECREF(empty);
+    }
+    goto done;
+miss:
+    PyErr_Clear();
+    Py_INCREF(Py_None);
+    line = Py_None;
+done:
+    Py_DECREF(parts);
+    return line;
+}
+
+static int Pairs_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
+    Pairs *self = (Pairs *)obj;
+    PyObject *memos, *bare, *dropped, *ids, *unset, *value_text;
+    Py_ssize_t i;
+    int sparse;
+    static char *kwlist[] = {"memos", "bare", "dropped", "ids", "sparse", "unset",
+                             "value_text", NULL};
+
+    if (self->memos != NULL) {
+        PyErr_SetString(PyExc_TypeError, "Pairs is initialised once");
+        return -1;
+    }
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!O!O!pOO", kwlist,
+                                     &PyDict_Type, &memos, &PyDict_Type, &bare,
+                                     &PyFrozenSet_Type, &dropped, &PyTuple_Type, &ids,
+                                     &sparse, &unset, &value_text))
+        return -1;
+    for (i = 0; i < PyTuple_Size(ids); i++) {
+        PyObject *id = PyTuple_GetItem(ids, i);
+        if (!PyTuple_Check(id) || PyTuple_Size(id) != 4
+            || !PyLong_Check(PyTuple_GetItem(id, 0))
+            || !PyUnicode_Check(PyTuple_GetItem(id, 1))) {
+            PyErr_SetString(PyExc_TypeError,
+                            "Pairs: an id is (position: int, prefix: str, key, kept)");
+            return -1;
+        }
+    }
+    Py_INCREF(memos); self->memos = memos;
+    Py_INCREF(bare); self->bare = bare;
+    Py_INCREF(dropped); self->dropped = dropped;
+    Py_INCREF(ids); self->ids = ids;
+    Py_INCREF(unset); self->unset = unset;
+    Py_INCREF(value_text); self->value_text = value_text;
+    self->sparse = sparse;
+    return 0;
+}
+
+static int Pairs_traverse(PyObject *obj, visitproc visit, void *arg) {
+    Pairs *self = (Pairs *)obj;
+    Py_VISIT(self->memos);
+    Py_VISIT(self->bare);
+    Py_VISIT(self->dropped);
+    Py_VISIT(self->ids);
+    Py_VISIT(self->unset);
+    Py_VISIT(self->value_text);
+    return 0;
+}
+
+static int Pairs_clear(PyObject *obj) {
+    Pairs *self = (Pairs *)obj;
+    Py_CLEAR(self->memos);
+    Py_CLEAR(self->bare);
+    Py_CLEAR(self->dropped);
+    Py_CLEAR(self->ids);
+    Py_CLEAR(self->unset);
+    Py_CLEAR(self->value_text);
+    return 0;
+}
+
+static void Pairs_dealloc(PyObject *obj) {
+    PyTypeObject *type = Py_TYPE(obj);
+    PyObject_GC_UnTrack(obj);
+    Pairs_clear(obj);
+    ((freefunc)PyType_GetSlot(type, Py_tp_free))(obj);
+    Py_DECREF(type);
+}
+
+static PyType_Slot pairs_slots[] = {
+    {Py_tp_doc, "Pairs(memos, bare, dropped, ids, sparse, unset, value_text): a flat "
+                "record's decorated pairs, called as pairs(values, computed); None on a "
+                "memo miss."},
+    {Py_tp_init, Pairs_init},
+    {Py_tp_call, Pairs_call},
+    {Py_tp_traverse, Pairs_traverse},
+    {Py_tp_clear, Pairs_clear},
+    {Py_tp_dealloc, Pairs_dealloc},
+    {0, NULL},
+};
+
+static PyType_Spec pairs_spec = {
+    "estreamer._native._core.Pairs", sizeof(Pairs), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, pairs_slots,
+};
+
 static int core_exec(PyObject *module) {
     PyObject *type = PyType_FromSpec(&decoder_spec);
     if (type == NULL) return -1;
@@ -603,6 +971,12 @@ static int core_exec(PyObject *module) {
     type = PyType_FromSpec(&renderer_spec);
     if (type == NULL) return -1;
     if (PyModule_AddObject(module, "Renderer", type) < 0) { Py_DECREF(type); return -1; }
+    type = PyType_FromSpec(&decorator_spec);
+    if (type == NULL) return -1;
+    if (PyModule_AddObject(module, "Decorator", type) < 0) { Py_DECREF(type); return -1; }
+    type = PyType_FromSpec(&pairs_spec);
+    if (type == NULL) return -1;
+    if (PyModule_AddObject(module, "Pairs", type) < 0) { Py_DECREF(type); return -1; }
     return PyModule_AddIntConstant(module, "MAX_VALUES", MAX_VALUES);
 }
 

@@ -158,6 +158,9 @@ class _Plan(NamedTuple):
     # the computed name is missing (default and sparse formats; empty for splunk-full)
     ids: tuple[tuple[Any, str, str, bool], ...] = ()
     sparse: bool = False              # leave out ids that are zero unless always written
+    # native _rest of a flat record: fast(values, computed) -> the pairs, or None when
+    # a value is not in its memo yet (then _rest fills it); None: no native core
+    fast_rest: Callable[[tuple, dict], str | None] | None = None
 
 
 _TIME_NAME = "event_sec"
@@ -280,10 +283,17 @@ def _build(record: Record, mode: str = FULL) -> _Plan:
     pairs = {key: _DROPPED if name in left_out
              else _BarePairs(name) if key in _BARE_COMPUTED else _PAIRS.setdefault(name, {})
              for key, name in computed.items()}
-    return _Plan(render, tuple(nested), pairs, computed, source,
-                 tuple((position(key), f" {name}=", ckey, name in _always_kept(rt))
-                       for key, name, ckey in ids),
-                 mode == SPARSE)
+    id_pairs = tuple((position(key), f" {name}=", ckey, name in _always_kept(rt))
+                     for key, name, ckey in ids)
+    fast_rest = None
+    if values is not None and codegen.enabled():
+        fast_rest = native.splunk_pairs(
+            {key: memo for key, memo in pairs.items() if type(memo) is dict},
+            {key: f" {memo.name}=" for key, memo in pairs.items() if type(memo) is _BarePairs},
+            frozenset(key for key, memo in pairs.items() if memo is _DROPPED),
+            id_pairs, mode == SPARSE, UNSET_TEXTS, _value_text)
+    return _Plan(render, tuple(nested), pairs, computed, source, id_pairs, mode == SPARSE,
+                 fast_rest)
 
 
 def _reference_render(rt: int, mode: str, template: str, where: list[Any],
@@ -443,7 +453,8 @@ def _formatter(mode: str) -> Callable[[Record], str]:
             if flat is None:
                 flat = flat_plans[key] = _build(record, mode)
             # a flat record holds ints and text only: its plan always applies
-            return flat.render(values, _rest(flat, record))
+            rest = None if flat.fast_rest is None else flat.fast_rest(values, record.computed)
+            return flat.render(values, _rest(flat, record) if rest is None else rest)
         fields = record.fields
         plan_key = (record.record_type, record.block_type, len(fields))
         plan = plans.get(plan_key)
