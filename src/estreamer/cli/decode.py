@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from estreamer.gc_tuning import tune_for_streaming
 from estreamer.records.decoder import decode_record
 from estreamer.records.formatters import FORMATTERS, get_formatter
 from estreamer.records.metadata import MetadataCache
@@ -105,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
     # lines are written in batches: a write to the text stream per line costs more than
     # joining them (issue 11)
     lines: list[str] = []
+    tune_for_streaming()
     try:
         for record in decode_stream(source, cache, summary):
             lines.append(formatter(record))

@@ -31,6 +31,7 @@ import threading
 from typing import Any, Callable
 
 from estreamer.errors import ConfigurationError, EStreamerError
+from estreamer.gc_tuning import tune_for_streaming
 from estreamer.stream import config as cfg
 from estreamer.stream import tls
 from estreamer.stream.bookmark import FileBookmarkStore, key_filename
@@ -174,6 +175,7 @@ def main(args: argparse.Namespace) -> int:
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    tune_for_streaming()
     monitor = None
     if settings.monitor.enabled:
         monitor = Monitor([_status_of(c) for c in clients],
