@@ -16,8 +16,8 @@ SRC = ROOT / "src" / "estreamer"
 SPLUNK = {"splunklib", "solnlib", "splunktaucclib", "splunk"}
 IO = {"socket", "ssl", "select", "selectors", "asyncio", "threading", "time"}
 #: package of estreamer -> layer; errors, durable and gc_tuning serve every layer
-LAYERS = {"errors": 0, "durable": 0, "gc_tuning": 0, "protocol": 1, "records": 2, "stream": 3, "testing": 4,
-          "cli": 5}
+LAYERS = {"errors": 0, "durable": 0, "gc_tuning": 0, "protocol": 1, "records": 2,
+          "stream": 3, "testing": 4, "cli": 5}
 
 
 def _imports(path: Path) -> set[str]:

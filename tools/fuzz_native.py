@@ -49,12 +49,13 @@ def build() -> Path | None:
 
 def seeds() -> list[tuple[int, bytes]]:
     """A valid payload of every layout the core decodes, both header forms, plus samples."""
-    from estreamer.records import _native
+    from estreamer.records import _native, decoder
     from estreamer.records.catalogue import BLOCKS, RECORDS
     from estreamer.records.encoder import encode_record
     from estreamer.testing.samples import generate_mix
 
     out = []
+    decoder.compile_all()
     for rt in sorted(_native.PYTHON_FAST):
         types = [t for t, k in RECORDS[rt].by_block_type.items() if not BLOCKS[k].by_length]
         for bt in types or [None]:

@@ -14,7 +14,7 @@ import struct
 from estreamer.errors import ConfigurationError
 from estreamer.records import codegen
 from estreamer.records.catalogue import BLOCKS, RECORDS
-from estreamer.records.decoder import decode_record
+from estreamer.records.decoder import compile_all, decode_record
 from estreamer.records.formatters.splunk import format_splunk
 from estreamer.records.metadata import MetadataCache, decoration_source
 from estreamer.testing.samples import FMC7_BLOCKS, generate_mix
@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     if not codegen.enabled():
         raise ConfigurationError("ESTREAMER_NO_CODEGEN=1 is set: nothing is generated; "
                                  "unset it to see the generated code")
+    compile_all()  # the generated code is made on first use; show all of it
     print(f"# record {layout.record_type}: {layout.name}")
     _section("fast decoder", codegen.source(f"record_{layout.record_type}"),
              "none: the generic walker reads this layout")

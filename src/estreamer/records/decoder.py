@@ -26,7 +26,7 @@ the stream offset; nothing else escapes (the caller counts, logs, skips).
 from __future__ import annotations
 
 import struct
-from typing import Any
+from typing import Any, Callable
 
 from estreamer.errors import RecordDecodeError
 
@@ -96,7 +96,7 @@ def decode_record(payload: bytes | bytearray | memoryview, offset: int = -1) -> 
             f"unknown record type, {size - start} bytes skipped", record_type, offset)
     state = _State(layout)
     try:
-        fast = _RECORD_FAST.get(record_type)
+        fast = _RECORD_FAST[record_type]
         flat = fast(buf, start, size, state) if fast is not None else None
         if flat is not None:
             names, values = flat
@@ -329,22 +329,41 @@ def _record_fast(record: RecordLayout) -> Any:
     return fast if fast is None else native.accelerate(layout, fast)
 
 
-#: the walker of each block layout and the fast decoder of each record type in use:
-#: the generated ones, or the generic walker alone when code generation is off
-_BLOCK_WALKERS: dict[str, Any] = {}
-_RECORD_FAST: dict[int, Any] = {}
-_generated: dict[str, Any] = {}  # "blocks", "records": made once, on first use
+class _OnFirstUse(dict):
+    """key -> ``make(key)``, made when first looked up: a process compiles the layouts of
+    the record types it meets, not all of them (compiling every layout at import took
+    about 0.15 s of every command's start-up)."""
+
+    def __init__(self, make: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.make(key)
+        return value
+
+
+#: the walker of each block layout and the fast decoder of each record type (None: the
+#: reference walker reads it): the generated ones, or the generic walker alone when code
+#: generation is off
+_BLOCK_WALKERS: dict[str, Any] = _OnFirstUse(
+    lambda key: _block_walker(key) if codegen.enabled() else _walk)
+_RECORD_FAST: dict[int, Any] = _OnFirstUse(
+    lambda rt: _record_fast(RECORDS[rt]) if codegen.enabled() else None)
+
+
+def compile_all() -> None:
+    """Make every block walker and record decoder now (for tests and tools that list
+    them, and ``estreamer explain``, which shows their code)."""
+    for key in BLOCKS:
+        _BLOCK_WALKERS[key]  # the lookup makes it
+    for record_type in RECORDS:
+        _RECORD_FAST[record_type]  # the lookup makes it
 
 
 def _use_generated(enabled: bool) -> None:
-    if enabled and not _generated:
-        _generated["blocks"] = {key: _block_walker(key) for key in BLOCKS}
-        _generated["records"] = {rt: fast for rt, r in RECORDS.items()
-                                 if (fast := _record_fast(r)) is not None}
-    _BLOCK_WALKERS.update(_generated["blocks"] if enabled else dict.fromkeys(BLOCKS, _walk))
+    _BLOCK_WALKERS.clear()
     _RECORD_FAST.clear()
-    if enabled:
-        _RECORD_FAST.update(_generated["records"])
 
 
 codegen.on_switch(_use_generated)
