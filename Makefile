@@ -11,6 +11,9 @@ $(BIN)/estreamer: pyproject.toml setup.py src/estreamer/records/_native/_core.c
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# bytecode, as a regular pip install writes it: an editable install has none, and
+	@# with PYTHONDONTWRITEBYTECODE set every command would compile its modules again
+	$(BIN)/python -m compileall -q src
 	@$(BIN)/python -c 'from estreamer.records import _native; print("estreamer:", _native.STATUS)'
 	touch $@
 

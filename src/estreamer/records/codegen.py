@@ -74,6 +74,24 @@ def build(source: str, label: str, env: dict[str, Any], name: str) -> Any:
     return env[name]
 
 
+def build_on_first_call(source: str, label: str, env: dict[str, Any], name: str
+                        ) -> Callable[..., Any]:
+    """The function ``source`` defines as ``name``, compiled when first called. For code
+    that may never run: the Python fast path behind the native decoder, called only for
+    irregular records (compiling a connection record's took a tenth of start-up). The
+    source is registered now, for ``estreamer explain``."""
+    SOURCES[filename(label)] = source
+    made: list[Callable[..., Any]] = []
+
+    def call(*args: Any) -> Any:
+        if not made:
+            made.append(build(source, label, env, name))
+        return made[0](*args)
+
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
 def source(label: str) -> str | None:
     """The generated source of ``label`` (e.g. ``record_71``), if it was generated."""
     return SOURCES.get(filename(label))

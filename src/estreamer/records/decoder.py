@@ -323,9 +323,9 @@ def _record_fast(record: RecordLayout) -> Any:
         return None
     plain = {t: key for t, key in record.by_block_type.items() if not BLOCKS[key].by_length}
     layout = record._replace(by_block_type=plain)
-    fast = compile_record(layout, f"record_{record.record_type}")
-    # the native core, when built, runs the same layout in C and calls ``fast``
-    # for the irregular records (estreamer/records/_native)
+    # the native core, when built, runs the same layout in C and calls ``fast`` only
+    # for the irregular records (estreamer/records/_native): compiled when first needed
+    fast = compile_record(layout, f"record_{record.record_type}", on_first_call=native.ACTIVE)
     return fast if fast is None else native.accelerate(layout, fast)
 
 

@@ -151,8 +151,9 @@ class _Source:
     def dict_display(self) -> str:
         return "{" + ", ".join(f"{name!r}: {expr}" for name, expr in self.items) + "}"
 
-    def build(self, name: str) -> Any:
-        return codegen.build("\n".join(self.lines) + "\n", name, self.env, name)
+    def build(self, name: str, on_first_call: bool = False) -> Any:
+        make = codegen.build_on_first_call if on_first_call else codegen.build
+        return make("\n".join(self.lines) + "\n", name, self.env, name)
 
 
 def compile_block(steps: tuple[Step, ...], walk: Walker, name: str) -> Walker | None:
@@ -168,9 +169,10 @@ def compile_block(steps: tuple[Step, ...], walk: Walker, name: str) -> Walker | 
     return src.build(name)
 
 
-def compile_record(layout: RecordLayout, name: str
+def compile_record(layout: RecordLayout, name: str, on_first_call: bool = False
                    ) -> Callable[..., tuple[FieldNames, tuple] | None] | None:
-    """``f(buf, p, end, state) -> (names, values)`` for a whole record body, or None.
+    """``f(buf, p, end, state) -> (names, values)`` for a whole record body, or None
+    (``on_first_call``: compiled when first called, see codegen.build_on_first_call).
 
     Handles bodies made of the discovery event header, simple fields and at most
     one flattened body block at the end (chosen by its wire type when the
@@ -200,7 +202,7 @@ def compile_record(layout: RecordLayout, name: str
     src = _Source(f"def {name}(buf, p, end, state):")
     if not _emit_body(src, head, tail, keys, "    "):
         return None
-    return src.build(name)
+    return src.build(name, on_first_call)
 
 
 def _emit_body(src: _Source, head: tuple[Step, ...], tail: Step | None, keys: dict[int, str],

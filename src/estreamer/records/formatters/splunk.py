@@ -270,12 +270,13 @@ def _build(record: Record, mode: str = FULL) -> _Plan:
     if codegen.enabled():
         # the label tells the layouts apart in tracebacks and profiles
         form = "" if values is None else f"_flat{names.serial}"  # type: ignore[union-attr]
-        render = codegen.build(source, f"splunk_{mode}_{rt}_{record.block_type}{form}", env,
-                               "render")
-        if values is not None and mode != SPARSE:
-            # a flat record's line rendered in C from this same template, when built
-            render = native.splunk_renderer(template, tuple(where), tuple(modes), _QUOTED,
-                                            _text, _value_text) or render
+        # a flat record's line rendered in C from this same template, when built: then
+        # the Python render is only kept to be read (estreamer explain), never compiled
+        fast = None if values is None or mode == SPARSE else native.splunk_renderer(
+            template, tuple(where), tuple(modes), _QUOTED, _text, _value_text)
+        make = codegen.build if fast is None else codegen.build_on_first_call
+        python = make(source, f"splunk_{mode}_{rt}_{record.block_type}{form}", env, "render")
+        render = python if fast is None else fast
     else:
         render = _reference_render(rt, mode, template, where, top, args[:-1])
     computed = computed_names(rt)
