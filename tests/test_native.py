@@ -200,6 +200,26 @@ def test_hostile_bodies_as_in_python(record_type: int, body: bytes) -> None:
 
 
 @native
+@settings(max_examples=300, deadline=None)
+@given(groups=st.lists(st.sampled_from([0, 0, 0, 1, 0xFFFF, 0xABC, 0x10]), min_size=8,
+                       max_size=8),
+       tail=st.binary(min_size=4, max_size=4))
+def test_ipv6_text_is_inet_ntops(groups: list[int], tail: bytes) -> None:
+    """The core writes IPv6 text itself (not through inet_ntop's sprintf): the same text as
+    socket.inet_ntop for zero runs of every length and place, IPv4-compatible and mapped."""
+    import socket
+
+    for raw in (struct.pack(">8H", *groups), struct.pack(">6H", *groups[:6]) + tail,
+                bytes(10) + b"\xff\xff" + tail, bytes(12) + tail):
+        text = socket.inet_ntop(socket.AF_INET6, raw)
+        expected = socket.inet_ntop(socket.AF_INET, raw[12:]) \
+            if raw[:12] == bytes(10) + b"\xff\xff" else text  # mapped: the dotted quad
+        record = decode_record(encode_record(71, {"initiatorIpAddress": text}))
+        assert record.values is not None  # decoded natively
+        assert record.get("initiatorIpAddress") == expected, raw.hex()
+
+
+@native
 def test_arguments_the_core_does_not_take_go_to_python() -> None:
     payload = next(p for p in generate_mix(50) if struct.unpack_from(">I", p)[0] == 71)
 

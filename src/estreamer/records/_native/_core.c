@@ -15,17 +15,15 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <arpa/inet.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/socket.h>
 
 /* Op codes; program.py holds the same numbers (OPS) and a test checks them. */
 enum {
     OP_CHECK = 1,   /* n: bail unless n bytes are left before end */
     OP_U8 = 2, OP_U16 = 3, OP_U32 = 4, OP_U64 = 5,  /* integers: value and register */
     OP_IPV4 = 6,    /* dotted quad */
-    OP_IPV6 = 7,    /* IPv4-mapped as a dotted quad, else inet_ntop */
+    OP_IPV6 = 7,    /* IPv4-mapped as a dotted quad, else inet_ntop's text */
     OP_UUID = 8,    /* 8-4-4-4-12 lower-case hex */
     OP_MAC = 9,     /* aa:bb:cc:dd:ee:ff */
     OP_HEX = 10,    /* n: n bytes as lower-case hex */
@@ -78,22 +76,65 @@ static PyObject *hex_long(const unsigned char *b, Py_ssize_t n) {
     return text;
 }
 
-static PyObject *ipv4_text(const unsigned char *b) {
-    char out[16];
-    int n = snprintf(out, sizeof out, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
-    return ascii_text(out, n);
+/* a.b.c.d into out (at least 15 bytes); returns the length */
+static int ipv4_chars(const unsigned char *b, char *out) {
+    int i, n = 0;
+    for (i = 0; i < 4; i++) {
+        unsigned v = b[i];
+        if (i) out[n++] = '.';
+        if (v >= 100) out[n++] = (char)('0' + v / 100);
+        if (v >= 10) out[n++] = (char)('0' + v / 10 % 10);
+        out[n++] = (char)('0' + v % 10);
+    }
+    return n;
 }
 
+static PyObject *ipv4_text(const unsigned char *b) {
+    char out[16];
+    return ascii_text(out, ipv4_chars(b, out));
+}
+
+/* The text glibc's inet_ntop (and so Python's socket.inet_ntop) gives, written here
+ * because inet_ntop formats through sprintf: lower-case hex groups without leading
+ * zeros; the first longest run of two or more zero groups as "::"; an IPv4-compatible
+ * (::a.b.c.d) or IPv4-mapped (::ffff:a.b.c.d) address with its dotted quad. */
 static PyObject *ipv6_text(const unsigned char *b) {
     static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    char out[INET6_ADDRSTRLEN];
+    char out[48];
+    unsigned words[8];
+    int i, n = 0, best = -1, best_len = 0, run = -1, run_len = 0;
     if (memcmp(b, mapped, 12) == 0) return ipv4_text(b + 12);
-    /* the same libc call as Python's socket.inet_ntop, so the same text */
-    if (inet_ntop(AF_INET6, b, out, sizeof out) == NULL) {
-        PyErr_SetString(PyExc_ValueError, "inet_ntop failed");
-        return NULL;
+    for (i = 0; i < 8; i++) {
+        words[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+        if (words[i] == 0) {
+            if (run < 0) { run = i; run_len = 0; }
+            if (++run_len > best_len) { best = run; best_len = run_len; }
+        } else {
+            run = -1;
+        }
     }
-    return ascii_text(out, (Py_ssize_t)strlen(out));
+    if (best_len < 2) best = -1;
+    for (i = 0; i < 8; i++) {
+        if (best >= 0 && i >= best && i < best + best_len) {
+            if (i == best) out[n++] = ':';
+            continue;
+        }
+        if (i) out[n++] = ':';
+        if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xffff))) {
+            n += ipv4_chars(b + 12, out + n);
+            break;
+        }
+        {
+            unsigned w = words[i];
+            int shift, started = 0;
+            for (shift = 12; shift >= 0; shift -= 4) {
+                unsigned digit = w >> shift & 15;
+                if (digit || started || shift == 0) { out[n++] = HEXDIGITS[digit]; started = 1; }
+            }
+        }
+    }
+    if (best >= 0 && best + best_len == 8) out[n++] = ':';
+    return ascii_text(out, n);
 }
 
 static PyObject *uuid_text(const unsigned char *b) {
