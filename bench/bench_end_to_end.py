@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 
+from estreamer.gc_tuning import tune_for_streaming
 from estreamer.records.formatters import get_formatter
 from estreamer.stream import tls
 from estreamer.stream.bookmark import FileBookmarkStore
@@ -88,6 +89,7 @@ def main() -> int:
             sink = OutputSink([Outputter(get_formatter("splunk"), stream)])
             print(f"archive: {served} records; target {args.total:,} records")
 
+            tune_for_streaming()  # as `estreamer run` does before its first record
             done = 0
             started = time.perf_counter()
             done += one_pass(endpoint, work, sink, args.first, 0)
