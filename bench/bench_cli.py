@@ -2,14 +2,14 @@
 
 Run on demand, prints figures, asserts nothing:
 
-    python bench/bench_cli.py [--records N] [--repeat R] [--format splunk]
+    python bench/bench_cli.py [--records N] [--repeat R] [--format splunk] [--workers W]
 
 Writes a capture of the realistic mix (:func:`estreamer.samples.realistic_mix`) as an
 FMC sends it: Streaming Information, then Message Bundles of varying size with runs of
 single Event Data messages between them, then a keepalive. Runs the installed
 ``estreamer`` command on it in a new process, stdout to a file, best of R runs, and
-an empty capture for the start-up alone. Target: 15x Cisco eNcore 3.5.8 on this
-machine kind, about 66,000 records/s.
+an empty capture for the start-up alone; then the same with ``--workers W`` (default
+2). Target: 15x Cisco eNcore 3.5.8 on this machine kind, about 66,000 records/s.
 """
 
 from __future__ import annotations
@@ -67,6 +67,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--format", default="splunk")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="also time the decode with this many worker processes")
     args = parser.parse_args()
     estreamer = shutil.which("estreamer", path=os.path.dirname(sys.executable)) or "estreamer"
     with tempfile.TemporaryDirectory(prefix="estreamer-bench-") as work:
@@ -79,19 +81,22 @@ def main() -> None:
         out = os.path.join(work, "out.log")
         runs = [run_once([estreamer, "decode", empty], out) for _ in range(args.repeat)]
         startup = min(wall for wall, _ in runs), min(cpu for _, cpu in runs)
-        runs = [run_once([estreamer, "decode", capture, "--format", args.format], out)
-                for _ in range(args.repeat)]
-        wall, cpu = min(wall for wall, _ in runs), min(cpu for _, cpu in runs)
-        with open(out, "rb") as written:
-            lines = sum(1 for _ in written)
-    n = len(payloads)
-    print(f"estreamer decode --format {args.format}, whole process, realistic mix: "
-          f"{n:,} records ({lines:,} lines), best of {args.repeat}")
-    for label, seconds, start in (("wall", wall, startup[0]), ("CPU", cpu, startup[1])):
-        rate = n / seconds
-        print(f"  {label:4} {seconds:6.2f} s: {seconds / n * 1e6:6.1f} us/record = "
-              f"{rate:8,.0f} records/s ({rate / TARGET:.2f} of the {TARGET:,} target); "
-              f"start-up {start * 1e3:.0f} ms")
+        n = len(payloads)
+        for workers in (1, args.workers):
+            runs = [run_once([estreamer, "decode", capture, "--format", args.format,
+                              "--workers", str(workers)], out) for _ in range(args.repeat)]
+            wall, cpu = min(wall for wall, _ in runs), min(cpu for _, cpu in runs)
+            with open(out, "rb") as written:
+                lines = sum(1 for _ in written)
+            print(f"estreamer decode --format {args.format} --workers {workers}, whole "
+                  f"process, realistic mix: {n:,} records ({lines:,} lines), best of "
+                  f"{args.repeat}")
+            for label, seconds, start in (("wall", wall, startup[0]),
+                                          ("CPU", cpu, startup[1])):
+                rate = n / seconds
+                print(f"  {label:4} {seconds:6.2f} s: {seconds / n * 1e6:6.1f} us/record = "
+                      f"{rate:8,.0f} records/s ({rate / TARGET:.2f} of the {TARGET:,} "
+                      f"target); start-up {start * 1e3:.0f} ms")
 
 
 if __name__ == "__main__":
