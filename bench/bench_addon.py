@@ -3,7 +3,8 @@
 Run on demand (needs the built add-on, ``make splunk-build``), prints figures, asserts
 nothing:
 
-    python bench/bench_addon.py [--records N] [--python PATH] [--app DIR]
+    python bench/bench_addon.py [--records N] [--python PATH] [--app DIR] [--pure]
+                                [--profile FILE]
 
 The built modular input (``bin/estreamer.py`` of ``--app``, default output/TA_estreamer)
 runs as splunkd runs it, on a Splunk Python (3.13 by default): input XML on stdin, a
@@ -11,8 +12,13 @@ splunkd stand-in for accounts and the KV store (tests/splunk), the FMC simulator
 child process serving ``--records`` of the realistic mix over mutual TLS. Its stdout
 is a pipe read as fast as it comes, as splunkd reads it; the events are counted, not
 kept. Prints data events/s from the first data event to the last (the steady rate)
-and from the process start, and the input's CPU time per event. Target: at least
-40,000 records/s into the pipe.
+and from the process start, the input's CPU time per event (steady and with its start-up),
+and which core decoded
+(the input's own log line: native, or pure Python). Target: at least 40,000 records/s
+into the pipe.
+
+``--pure`` sets ESTREAMER_PURE_PYTHON=1 for the input only; ``--profile FILE`` runs it
+under cProfile (read it with ``python -m pstats FILE``).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import argparse
 import configparser
 import glob
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -32,10 +39,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the splunkd stand-in and the harness live in tests/splunk
 
-from tests.conftest import PKCS12_PASSWORD  # noqa: E402
-from tests.splunk import harness  # noqa: E402
-from tests.splunk.conftest import add_account  # noqa: E402
-from tests.splunk.splunkd_standin import StandIn  # noqa: E402
+from tests.support import splunk_harness as harness  # noqa: E402
+from tests.support.certs import PKCS12_PASSWORD  # noqa: E402
+from tests.support.splunkd_standin import StandIn, add_account  # noqa: E402
 
 from estreamer.testing.certs import make_fmc_certs  # noqa: E402
 
@@ -67,11 +73,24 @@ sim.stop()
 """
 
 
-class Counter:
-    """Reads a pipe to its end, counting data events and noting when they arrive."""
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a running process so far (Linux /proc; None elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, fd: int, want: int) -> None:
-        self.fd, self.want = fd, want
+
+class Counter:
+    """Reads a pipe to its end, counting data events and noting when they arrive, and the
+    writer's CPU time then (the steady state, without its start-up)."""
+
+    def __init__(self, fd: int, want: int, pid: int) -> None:
+        self.fd, self.want, self.pid = fd, want, pid
+        self.cpu_first: float | None = None
+        self.cpu_last: float | None = None
         self.count = 0
         self.bytes = 0
         self.head = b""  # the first bytes, shown when no event arrives
@@ -93,9 +112,11 @@ class Counter:
                 now = time.perf_counter()
                 if self.first is None:
                     self.first = now
+                    self.cpu_first = cpu_seconds(self.pid)
                 self.count += found
                 if self.count >= self.want and not self.done.is_set():
                     self.last = now
+                    self.cpu_last = cpu_seconds(self.pid)
                     self.done.set()
             # a marker split across two reads is found in the next one
             tail = text[-(len(DATA) - 1):]
@@ -108,11 +129,25 @@ def splunk_python(version: str) -> str:
     return found[-1] if found else f"python{version}"
 
 
+#: the input's log line naming the decoder (estreamer.records._native.STATUS)
+CORE_LINE = re.compile(rb"(native core [^\n]*?|pure-Python decoder[^\n]*?)\s*$", re.M)
+
+
+def core_in_use(stderr: bytes) -> str:
+    """What the input's log says about the native core, or that it said nothing."""
+    found = CORE_LINE.search(stderr)
+    return found.group(1).decode("utf-8", "replace") if found else \
+        "not logged by the input (an add-on built before it said)"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--python", default=splunk_python("3.13"))
     parser.add_argument("--app", type=Path, default=ROOT / "output" / "TA_estreamer")
+    parser.add_argument("--pure", action="store_true",
+                        help="the input without the native core (ESTREAMER_PURE_PYTHON=1)")
+    parser.add_argument("--profile", type=Path, help="cProfile the input into this file")
     args = parser.parse_args()
     args.app = args.app.resolve()  # the input runs in its bin/
     if not (args.app / "bin" / "estreamer.py").is_file():
@@ -136,15 +171,20 @@ def main() -> int:
             add_account(splunkd, "fmc1", "127.0.0.1", port, certs.client_pkcs12.read_bytes())
             env = harness.environment(Path(work) / "splunk_home", splunkd.uri,
                                       splunkd.session_key)
+            if args.pure:
+                env["ESTREAMER_PURE_PYTHON"] = "1"
+            command = [args.python]
+            if args.profile:
+                command += ["-m", "cProfile", "-o", str(args.profile.resolve())]
+            command.append(str(args.app / "bin" / "estreamer.py"))
             stdin = harness.input_xml("fmc1", PARAMS, splunkd.uri, splunkd.session_key)
             with open(os.path.join(work, "stderr.log"), "wb") as err:
                 cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
                 started = time.perf_counter()
-                proc = subprocess.Popen([args.python, str(args.app / "bin" / "estreamer.py")],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=err, env=env, cwd=str(args.app / "bin"))
                 assert proc.stdin is not None and proc.stdout is not None
-                counter = Counter(proc.stdout.fileno(), want)
+                counter = Counter(proc.stdout.fileno(), want, proc.pid)
                 proc.stdin.write(stdin.encode("utf-8"))
                 proc.stdin.close()
                 arrived = counter.done.wait(600)
@@ -156,9 +196,10 @@ def main() -> int:
             if sim.stdin:
                 sim.stdin.close()
             sim.wait(30)
+        with open(os.path.join(work, "stderr.log"), "rb") as err:
+            stderr = err.read()
         if not arrived or counter.last is None or counter.first is None:
-            with open(os.path.join(work, "stderr.log"), "rb") as err:
-                tail = err.read()[-3000:].decode("utf-8", "replace")
+            tail = stderr[-3000:].decode("utf-8", "replace")
             print(f"bench_addon: only {counter.count} of {want} events arrived "
                   f"({counter.bytes} bytes, beginning {counter.head[:600]!r}); the input's "
                   f"stderr ends:\n{tail}",
@@ -174,7 +215,11 @@ def main() -> int:
               "per event")
         print(f"  steady {steady:10,.0f} events/s ({steady / TARGET:.2f} of the {TARGET:,} "
               f"target); from process start {whole:,.0f} events/s")
-        print(f"  CPU of the input process: {cpu_used / want * 1e6:.1f} us/event")
+        steady_cpu = "" if counter.cpu_first is None or counter.cpu_last is None else \
+            f"{(counter.cpu_last - counter.cpu_first) / (want - 1) * 1e6:.1f} us/event steady, "
+        print(f"  CPU of the input process: {steady_cpu}"
+              f"{cpu_used / want * 1e6:.1f} us/event with its start-up")
+        print(f"  core: {core_in_use(stderr)}")
     return 0
 
 

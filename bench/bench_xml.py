@@ -36,6 +36,10 @@ def main() -> None:
     from estreamer_splunk.sink import EventWriterSink, event_time
     from splunklib.modularinput import Event, EventWriter
 
+    import estreamer
+
+    # the add-on ships no estreamer.testing: the realistic mix comes from the source tree
+    estreamer.__path__.append(str(ROOT / "src" / "estreamer"))
     from estreamer.records.decoder import decode_record
     from estreamer.records.formatters import get_formatter
     from estreamer.records.metadata import MetadataCache

@@ -5,18 +5,21 @@ text and the KV store document keys. tests/splunk runs the built add-on as splun
 from __future__ import annotations
 
 import base64
+import io
 import json
+import threading
+import xml.etree.ElementTree as ET
 
 import pytest
 from estreamer_splunk.account import account_from_fields, decode_pkcs12
 from estreamer_splunk.kvstore import KVBookmarkStore, KVMetadataStore
 from estreamer_splunk.options import DeviceFilter, parse_input
-from estreamer_splunk.sink import event_time
+from estreamer_splunk.sink import EventWriterSink, event_time
 
 from estreamer.errors import ConfigurationError
 from estreamer.protocol import RequestFlags
 from estreamer.records.metadata import MetadataCache
-from estreamer.records.record import Record
+from estreamer.records.record import FieldNames, Record
 from estreamer.stream.bookmark import Bookmark
 from estreamer.stream.config import StartMode
 
@@ -63,6 +66,53 @@ def test_event_time_prefers_the_event_second_then_the_archive_timestamp() -> Non
     assert event_time(intrusion) == "1700000000.000005"
     assert event_time(Record(400, {"eventSecond": 0}, 1_600_000_000)) == "1600000000.000000"
     assert event_time(Record(400, {}, 0)) is None            # splunkd decides
+
+
+@pytest.mark.parametrize("values", [(1_700_000_000, 5, 7), (0, 5, 7), (1_700_000_000, -1, 7),
+                                    (True, 5, 7), (None, None, 7)])
+def test_a_flat_record_has_the_event_time_of_the_same_record_as_a_dict(values: tuple) -> None:
+    # the decoder's fast path hands records over as values beside their layout's names;
+    # the time's positions are looked up once per layout, the answer must not change
+    names = FieldNames(["eventSecond", "eventMicrosecond", "eventId"])
+    for _ in range(2):  # the first record of a layout finds the positions, the next reuses
+        flat = Record(400, values=values, names=names, archive_timestamp=1_600_000_000)
+        as_dict = Record(400, dict(zip(names, values)), 1_600_000_000)
+        assert event_time(flat) == event_time(as_dict) is not None
+    assert event_time(Record(400, values=(1_700_000_000, 5, 7), names=names)) == \
+        "1700000000.000005"
+
+
+class _Writer:
+    """What the sink uses of splunklib's EventWriter: its stream and header flag."""
+
+    def __init__(self) -> None:
+        self._out = io.StringIO()
+        self.header_written = False
+
+
+def test_the_sink_writes_each_record_as_one_event_with_its_sourcetype_and_counts_them() -> None:
+    records = [Record(71, {"id": 1, "deviceId": 1, "securityIntelligenceSourceDestination": 1,
+                           "eventSecond": 1_700_000_001}),
+               Record(71, {"id": 2, "deviceId": 2, "securityIntelligenceSourceDestination": 0,
+                           "eventSecond": 1_700_000_002}),
+               Record(400, {"id": 3, "deviceId": 1, "eventSecond": 1_700_000_003,
+                            "eventMicrosecond": 7}),
+               Record(400, {"id": 4, "deviceId": 1}, archive_timestamp=0)]  # no time at all
+    writer = _Writer()
+    sink = EventWriterSink(writer, lambda r: f"id={r.get('id')} a&b", stanza="estreamer://in",
+                           source="estreamer://in", host="fmc1", index="main",
+                           lock=threading.Lock(), si_sourcetype=True,
+                           device_filter=DeviceFilter("exclude", frozenset({"2"})))
+    sink.write(records)
+    events = ET.fromstring(writer._out.getvalue() + "</stream>")
+    assert [(e.findtext("data"), e.findtext("sourcetype"), e.findtext("time")) for e in events] \
+        == [("id=1 a&b", "cisco:estreamer:si", "1700000001.000000"),
+            ("id=3 a&b", "cisco:estreamer:data", "1700000003.000007"),
+            ("id=4 a&b", "cisco:estreamer:data", None)]
+    assert sink.written == 3 and sink.filtered == 1
+    assert sink.by_sourcetype == {"cisco:estreamer:si": 1, "cisco:estreamer:data": 2}
+    sink.write(records[1:2])  # filtered out: nothing written, nothing counted
+    assert sink.written == 3 and sink.filtered == 2 and len(sink.by_sourcetype) == 2
 
 
 def test_pkcs12_text_from_the_account_page() -> None:

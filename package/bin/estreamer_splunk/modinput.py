@@ -24,6 +24,7 @@ from collections import Counter
 from typing import Any, Callable
 
 from estreamer.errors import ConfigurationError, EStreamerError
+from estreamer.records import _native
 from estreamer.records.formatters import get_formatter
 from estreamer.stream.client import Endpoint, StreamClient, StreamStatus
 from estreamer.stream.config import StartMode
@@ -279,9 +280,9 @@ class InputRun:
                 selection=options.selection, stop_event=stopping,
                 refresh_servers=lambda: self._reread_endpoints(splunkd, options))
             status["now"] = client.status
-            log.info("input %s: streaming %s (%d server%s) into index %s", self.name,
+            log.info("input %s: streaming %s (%d server%s) into index %s; %s", self.name,
                      primary.address, len(endpoints), "" if len(endpoints) == 1 else "s",
-                     options.index or "default")
+                     options.index or "default", _native.STATUS)
             client.run()
         except EStreamerError as err:
             if stopping.is_set() and client is None:

@@ -28,7 +28,7 @@ from estreamer.records.metadata import is_security_intelligence
 from estreamer.records.record import Record
 from estreamer_splunk import SOURCETYPE_DATA, SOURCETYPE_SI
 from estreamer_splunk.options import DeviceFilter
-from estreamer_splunk.xmlevents import EventTemplate, write_events
+from estreamer_splunk.xmlevents import Clock, EventTemplate, time_text, write_events
 
 _DOMAIN_FIELDS = ("domain", "domainUuid", "domainName")
 NO_FILTER = DeviceFilter()
@@ -47,19 +47,51 @@ def _time_fields(record_type: int, keys: tuple[str, ...]) -> tuple[str | None, s
     return second, usecond
 
 
-def event_time(record: Record) -> str | None:
-    """``"<seconds>.<microseconds>"`` of the record's event; None lets splunkd decide."""
-    second_key, usec_key = _time_fields(record.record_type, record.field_names())
-    second = record.get(second_key) if second_key else None
+#: (record type, FieldNames.serial) -> where a flat record of that layout holds its event
+#: second and microsecond (None: it has none); found once per layout, not per record
+#: (the names of a layout are a tuple of ~130, slow to hash for every record)
+_time_positions: dict[tuple[int, int], tuple[int | None, int | None]] = {}
+
+
+def _time_values(record: Record) -> tuple[Any, Any]:
+    """The record's event second and microsecond as decoded (None where it has none)."""
+    values, names = record.values, record.names
+    if values is None or names is None:
+        second_key, usec_key = _time_fields(record.record_type, record.field_names())
+        return (record.get(second_key) if second_key else None,
+                record.get(usec_key) if usec_key else None)
+    key = (record.record_type, names.serial)
+    found = _time_positions.get(key)
+    if found is None:
+        if len(_time_positions) > 4096:  # layouts are few; this only bounds the table
+            _time_positions.clear()
+        second_key, usec_key = _time_fields(record.record_type, names)
+        # names.position is what Record.get reads: the last of a repeated name
+        found = _time_positions[key] = (names.position[second_key] if second_key else None,
+                                        names.position[usec_key] if usec_key else None)
+    second_at, usec_at = found
+    return (None if second_at is None else values[second_at],
+            None if usec_at is None else values[usec_at])
+
+
+def event_clock(record: Record) -> Clock | None:
+    """(second, microsecond) of the record's event: its own event time, else the archive
+    second; None lets splunkd decide."""
+    second, usec = _time_values(record)
     if not isinstance(second, int) or isinstance(second, bool) or second <= 0:
         second = record.archive_timestamp or None
-        usec_key = None
+        usec = 0
     if second is None:
         return None
-    usec = record.get(usec_key) if usec_key else 0
     if not isinstance(usec, int) or not 0 <= usec < 1_000_000:
         usec = 0
-    return f"{second}.{usec:06d}"
+    return second, usec
+
+
+def event_time(record: Record) -> str | None:
+    """``"<seconds>.<microseconds>"`` of the record's event (its ``<time>``); None lets
+    splunkd decide."""
+    return time_text(event_clock(record))
 
 
 def device_candidates(record: Record) -> list[str]:
@@ -107,34 +139,37 @@ class EventWriterSink:
         """Nothing to wind back: events handed to splunkd stay there."""
 
     def write(self, records: Sequence[Record]) -> None:
-        events = []
-        sourcetypes: Counter[str] = Counter()
         host = self.host() if callable(self.host) else self.host
-        template, formatter = self.template, self.formatter
-        middles = {sourcetype: template.middle(sourcetype, host)
-                   for sourcetype in (self.data_sourcetype, SOURCETYPE_SI)}
+        template, formatter, decorate = self.template, self.formatter, self.decorate
+        data_middle = template.middle(self.data_sourcetype, host)
+        si_middle = template.middle(SOURCETYPE_SI, host) if self.si_sourcetype else None
         # with no filter (the default) the candidates are not even collected
         allows = None if self.device_filter.mode == "none" else self.device_filter.allows
+        events: list[tuple[str, Clock | None, str]] = []
+        si = 0
         for record in records:
             if allows is not None and not allows(device_candidates(record)):
                 self.filtered += 1
                 continue
-            sourcetype = SOURCETYPE_SI if self.si_sourcetype and \
-                is_security_intelligence(record) else self.data_sourcetype
-            sourcetypes[sourcetype] += 1
-            if not self.decorate:
+            middle = data_middle
+            if si_middle is not None and is_security_intelligence(record):
+                middle = si_middle
+                si += 1
+            if not decorate:
                 record.computed.clear()
-            events.append(template.render(formatter(record), event_time(record),
-                                          middles[sourcetype]))
+            events.append((formatter(record), event_clock(record), middle))
+        text = template.events(events)
         try:
             with self.lock:
-                write_events(self.writer, events)
+                write_events(self.writer, text)
         except (OSError, ValueError) as err:
             # splunkd closed our stdout (it is stopping us): nothing more is delivered,
             # and the bookmark must not move past what it received
             raise EStreamerError(f"splunkd no longer accepts events ({err})") from err
         self.written += len(events)
-        self.by_sourcetype.update(sourcetypes)
+        for sourcetype, count in ((self.data_sourcetype, len(events) - si), (SOURCETYPE_SI, si)):
+            if count:
+                self.by_sourcetype[sourcetype] += count
 
     def flush(self) -> dict | None:
         try:
