@@ -24,6 +24,7 @@ from collections import Counter
 from typing import Any, Callable
 
 from estreamer.errors import ConfigurationError, EStreamerError
+from estreamer.gc_tuning import tune_for_streaming
 from estreamer.records import _native
 from estreamer.records.formatters import get_formatter
 from estreamer.stream.client import Endpoint, StreamClient, StreamStatus
@@ -283,6 +284,7 @@ class InputRun:
             log.info("input %s: streaming %s (%d server%s) into index %s; %s", self.name,
                      primary.address, len(endpoints), "" if len(endpoints) == 1 else "s",
                      options.index or "default", _native.STATUS)
+            tune_for_streaming()  # as `estreamer run` does: a fifth of the CPU otherwise
             client.run()
         except EStreamerError as err:
             if stopping.is_set() and client is None:
