@@ -40,7 +40,10 @@ CORE = Extension(
     define_macros=[("Py_LIMITED_API", "0x03090000")],
     py_limited_api=True,
     extra_compile_args=["-O2", "-std=c99", "-Wall", "-Wextra", "-Wno-unused-parameter",
-                        "-Wno-missing-field-initializers", "-Wno-cast-function-type"],
+                        "-Wno-missing-field-initializers", "-Wno-cast-function-type",
+                        # a function the limited API of the oldest Python (3.9) lacks
+                        # would be declared implicitly, returning a truncated int
+                        "-Werror=implicit-function-declaration"],
 )
 
 setup(

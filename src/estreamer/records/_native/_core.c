@@ -747,8 +747,10 @@ static int Decorator_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
         return -1;
     n = PyTuple_Size(steps);
     /* one more, zeroed: dealloc frees the positions up to the first NULL */
-    self->step = PyMem_Calloc((size_t)n + 1, sizeof(Step));
+    /* (PyMem_Calloc is not in the 3.9 limited API) */
+    self->step = PyMem_Malloc(((size_t)n + 1) * sizeof(Step));
     if (self->step == NULL) { PyErr_NoMemory(); return -1; }
+    memset(self->step, 0, ((size_t)n + 1) * sizeof(Step));
     Py_INCREF(steps);
     self->steps = steps;
     for (i = 0; i < n; i++) {
