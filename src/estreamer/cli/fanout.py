@@ -16,6 +16,7 @@ worker whose chunk holds it, after the lines before it, as in one process.
 from __future__ import annotations
 
 import multiprocessing
+import queue
 import sys
 import threading
 from collections.abc import Iterator
@@ -67,11 +68,12 @@ def message_chunks(source: IO[bytes], size: int = CHUNK_SIZE) -> Iterator[bytes]
 
 
 def _work(index: int, count: int, inbox: Connection, outbox: Connection, format_name: str,
-          cache_json: str | None) -> None:
+          cache_json: str | None, forked: bool) -> None:
     """A worker: every chunk through one reader; its own chunks' lines sent back."""
     from estreamer.cli.decode import DecodeSummary, decode_stream
 
-    tune_for_streaming()
+    if not forked:
+        tune_for_streaming()  # a forked worker has the main process's settings
     formatter = get_formatter(format_name)
     cache = MetadataCache() if cache_json is None else MetadataCache.from_json(cache_json)
     summary = DecodeSummary()
@@ -118,16 +120,42 @@ def _work(index: int, count: int, inbox: Connection, outbox: Connection, format_
     outbox.send(("done", summary, final_cache()))
 
 
-def _feed(source: IO[bytes], inboxes: list[Connection]) -> None:
-    """Send every chunk to every worker, then the end (an empty chunk)."""
-    try:
-        for chunk in message_chunks(source):
-            for inbox in inboxes:
+#: chunks read ahead for each worker: a worker busy with its own chunk must not hold
+#: back the others' next chunks (one pipe write at a time would)
+READ_AHEAD = 8
+
+
+def _feed(source: IO[bytes], inboxes: list[Connection], stop: threading.Event) -> None:
+    """Send every chunk to every worker, then the end (an empty chunk): one sending
+    thread per worker, each with its own queue, so each worker reads at its own pace."""
+    queues: list[queue.Queue[bytes]] = [queue.Queue(READ_AHEAD) for _ in inboxes]
+
+    def send(chunks: queue.Queue[bytes], inbox: Connection) -> None:
+        try:
+            while True:
+                chunk = chunks.get()
                 inbox.send_bytes(chunk)
-        for inbox in inboxes:
-            inbox.send_bytes(b"")
-    except (BrokenPipeError, OSError):
-        pass  # a worker stopped (framing broken): the main thread reports it
+                if not chunk:
+                    return
+        except OSError:  # the worker stopped (framing broken): the main thread reports it
+            stop.set()
+
+    def put(chunk: bytes) -> None:
+        for chunks in queues:
+            while not stop.is_set():
+                try:
+                    chunks.put(chunk, timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
+
+    for chunks, inbox in zip(queues, inboxes):
+        threading.Thread(target=send, args=(chunks, inbox), daemon=True).start()
+    for chunk in message_chunks(source):
+        put(chunk)
+        if stop.is_set():
+            return
+    put(b"")
 
 
 def decode_in_workers(source: IO[bytes], count: int, format_name: str,
@@ -141,20 +169,24 @@ def decode_in_workers(source: IO[bytes], count: int, format_name: str,
     # fork: the workers start with the modules already imported (spawn elsewhere)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context: Any = multiprocessing.get_context(method)
+    # before the fork: a collection in each worker would touch (and so copy) every page
+    # of the objects it shares with this process
+    tune_for_streaming()
     workers, inboxes, outboxes = [], [], []
     for index in range(count):
         inbox_read, inbox_write = context.Pipe(duplex=False)
         outbox_read, outbox_write = context.Pipe(duplex=False)
         worker = context.Process(target=_work, name=f"estreamer-decode-{index}", daemon=True,
                                  args=(index, count, inbox_read, outbox_write, format_name,
-                                       cache_json))
+                                       cache_json, method == "fork"))
         worker.start()
         inbox_read.close()
         outbox_write.close()
         workers.append(worker)
         inboxes.append(inbox_write)
         outboxes.append(outbox_read)
-    feeder = threading.Thread(target=_feed, args=(source, inboxes), daemon=True)
+    stop = threading.Event()
+    feeder = threading.Thread(target=_feed, args=(source, inboxes, stop), daemon=True)
     feeder.start()
     summary, error, cache_json = DecodeSummary(), None, None
     ended: set[int] = set()  # workers whose last message ("done" or "stopped") is read
@@ -191,6 +223,7 @@ def decode_in_workers(source: IO[bytes], count: int, format_name: str,
     except EOFError:
         error = error or "a decoding worker ended unexpectedly"
     finally:
+        stop.set()
         out.flush()
         for inbox in inboxes:
             inbox.close()
