@@ -330,6 +330,29 @@ def test_pairs_miss_goes_to_python_which_fills_the_memo() -> None:
 
 
 @native
+def test_a_line_is_the_render_of_its_pairs_or_none() -> None:
+    """Line(renderer, pairs) writes render(values, pairs(values, computed)) in one go,
+    and gives None (the Python path) wherever either part would."""
+    template = "rec_type=9 a=%s b=%s%s rec_type_desc=t\u00e9"
+    render = _native.CORE.Renderer(template, _native.template_parts(template), (0, 1),
+                                   (0, 1), {"x y": '"x y"'}, lambda v: f"<{v}>", repr)
+    memo = {"fw1": " device=fw1"}
+    pairs = _native.CORE.Pairs({"deviceName": memo}, {}, frozenset(),
+                               ((0, " device_id=", "deviceName", False),), False,
+                               splunk.UNSET_TEXTS, lambda v: f"[{v}]")
+    line = _native.CORE.Line(render, pairs)
+    for values, computed in (((5, "x y"), {"deviceName": "fw1"}), ((5, "z"), {}),
+                             ((2**70, "q"), {}), ((7, "\u00fc"), {"deviceName": "fw1"})):
+        rest = pairs(values, computed)
+        expected = None if rest is None else render(values, rest)
+        assert line(values, computed) == expected, values
+    assert line((5, "z"), {"deviceName": "fw2"}) is None  # a memo miss
+    assert line((1, "\udc80"), {}) is None  # a lone surrogate: Python writes it
+    with pytest.raises(TypeError):
+        _native.CORE.Line(pairs, render)
+
+
+@native
 def test_the_renderer_writes_what_the_template_gives() -> None:
     template = "rec_type=9 a=%s b=%s c=%s%s rec_type_desc=\"100%% \\u00e9t\u00e9\""
     parts = _native.template_parts(template)

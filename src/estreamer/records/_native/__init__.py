@@ -4,8 +4,8 @@ Four parts stand in for Python code when the core is built, for flat records (th
 the fast path decodes into a values tuple): a record decoder per layout
 (:func:`accelerate`, for estreamer.decoder), the metadata decoration
 (:func:`decorator`, for estreamer.metadata), and the Splunk line: its fields
-(:func:`splunk_renderer`) and its decorated pairs (:func:`splunk_pairs`, for
-estreamer.formatters.splunk).
+(:func:`splunk_renderer`), its decorated pairs (:func:`splunk_pairs`) and both in
+one call (:func:`splunk_line`, for estreamer.formatters.splunk).
 
 The compiled module ``_core`` is built by ``make setup`` (setup.py) when a C
 compiler is present. Pure Python stays the reference and the fallback: nothing
@@ -108,6 +108,16 @@ def splunk_pairs(memos: dict[str, dict[Any, str]], bare: dict[str, str],
     pairs: Callable[[tuple, dict], str | None] = CORE.Pairs(
         memos, bare, dropped, ids, sparse, unset, value_text)
     return pairs
+
+
+def splunk_line(renderer: Any, pairs: Any) -> Callable[[tuple, dict], str | None] | None:
+    """A flat record's whole line, ``line(values, computed)``: the ``renderer`` of
+    :func:`splunk_renderer` with the ``pairs`` of :func:`splunk_pairs` written where its
+    ``rest`` goes; None when the Python path must make it. None without the core."""
+    if CORE is None or renderer is None or pairs is None:
+        return None
+    line: Callable[[tuple, dict], str | None] = CORE.Line(renderer, pairs)
+    return line
 
 
 def template_parts(template: str) -> tuple[bytes, ...]:

@@ -477,14 +477,11 @@ static int out_part(Out *out, PyObject *parts, Py_ssize_t i) {
     return out_add(out, data, n);
 }
 
-static PyObject *Renderer_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
-    Renderer *self = (Renderer *)obj;
-    PyObject *values, *rest, *fill, *line = NULL;
+/* The texts of the line's values, as the plan's modes say, in a tuple of n + 1 (the
+ * last slot left for the caller); NULL on error. */
+static PyObject *fill_values(Renderer *self, PyObject *values) {
+    PyObject *fill;
     Py_ssize_t i;
-    Out out;
-    int direct = 1, err = 0;
-
-    if (!PyArg_ParseTuple(args, "OO", &values, &rest)) return NULL;
     if (!PyTuple_Check(values)) {
         PyErr_SetString(PyExc_TypeError, "Renderer: values must be a tuple");
         return NULL;
@@ -514,6 +511,19 @@ static PyObject *Renderer_call(PyObject *obj, PyObject *args, PyObject *kwargs) 
         if (text == NULL) { Py_DECREF(fill); return NULL; }
         PyTuple_SetItem(fill, i, text);
     }
+    return fill;
+}
+
+static PyObject *Renderer_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
+    Renderer *self = (Renderer *)obj;
+    PyObject *values, *rest, *fill, *line = NULL;
+    Py_ssize_t i;
+    Out out;
+    int direct = 1, err = 0;
+
+    if (!PyArg_ParseTuple(args, "OO", &values, &rest)) return NULL;
+    fill = fill_values(self, values);
+    if (fill == NULL) return NULL;
     Py_INCREF(rest);
     PyTuple_SetItem(fill, self->n, rest);
     /* the line as UTF-8, part, value, part, ..., rest, tail */
@@ -833,8 +843,15 @@ static PyType_Spec decorator_spec = {
  * makes from the decorated names, `` name=value`` for each computed value in the
  * dict's order, then the raw ids whose name is missing. It reads the Python plan's
  * own memos and never fills them: a value not yet in a memo (or a key the plan does
- * not know) returns None, and the caller takes the Python path, which fills it. So
- * once warm, a line's decorated pairs are dict hits joined in C. */
+ * not know) makes it give up, and the caller takes the Python path, which fills it.
+ * So once warm, a line's decorated pairs are dict hits copied as UTF-8. */
+typedef struct {
+    Py_ssize_t at;       /* position of the raw id in the values */
+    PyObject *prefix;    /* " name=" */
+    PyObject *key;       /* the computed key whose absence writes the id */
+    int kept;            /* written even when unset (sparse) */
+} IdPair;
+
 typedef struct {
     PyObject_HEAD
     PyObject *memos;    /* computed key -> {value: " name=text"} */
@@ -843,8 +860,34 @@ typedef struct {
     PyObject *ids;      /* tuple of (position, " name=", computed key, always written) */
     PyObject *unset;    /* texts of unset fixed-width values (sparse only) */
     PyObject *value_text;
+    PyObject *utf8;     /* text -> its UTF-8: the pair texts and prefixes recur */
+    IdPair *id;
+    Py_ssize_t nids;
     int sparse;
 } Pairs;
+
+/* the cache of UTF-8 texts is emptied when it grows past this (the memos it mirrors
+ * are bounded the same way in Python) */
+#define UTF8_CACHE_LIMIT (1 << 15)
+
+/* The UTF-8 of a text that recurs, from the cache: 0 written, 1 not writable so
+ * (not a str, a lone surrogate), -1 error. */
+static int out_recurring(Pairs *self, Out *out, PyObject *text) {
+    PyObject *bytes = PyDict_GetItemWithError(self->utf8, text);
+    char *data;
+    Py_ssize_t n;
+    if (bytes == NULL) {
+        if (PyErr_Occurred()) return -1;
+        if (!PyUnicode_CheckExact(text)) return 1;
+        bytes = PyUnicode_AsUTF8String(text);
+        if (bytes == NULL) { PyErr_Clear(); return 1; }
+        if (PyDict_Size(self->utf8) >= UTF8_CACHE_LIMIT) PyDict_Clear(self->utf8);
+        if (PyDict_SetItem(self->utf8, text, bytes) < 0) { Py_DECREF(bytes); return -1; }
+        Py_DECREF(bytes);  /* the cache holds it */
+    }
+    if (PyBytes_AsStringAndSize(bytes, &data, &n) < 0) return -1;
+    return out_add(out, data, n);
+}
 
 /* 1: v is unset as the sparse format reads it (``not v or v in UNSET``), 0: set. */
 static int is_unset(Pairs *self, PyObject *v) {
@@ -853,74 +896,84 @@ static int is_unset(Pairs *self, PyObject *v) {
     return PySequence_Contains(self->unset, v);
 }
 
+/* The pairs of one record into out: 0 written, 1 the Python path must make them (a
+ * memo miss, a value not written so), -1 error. */
+static int pairs_write(Pairs *self, Out *out, PyObject *values, PyObject *computed) {
+    PyObject *key, *value;
+    Py_ssize_t pos = 0, i;
+    int got;
+
+    while (PyDict_Next(computed, &pos, &key, &value)) {
+        PyObject *memo = PyDict_GetItemWithError(self->memos, key), *text;
+        if (memo != NULL) {
+            text = PyDict_GetItemWithError(memo, value);
+            if (text == NULL) { PyErr_Clear(); return 1; }  /* not seen yet, or unhashable */
+            if ((got = out_recurring(self, out, text)) != 0) return got;
+            continue;
+        }
+        if (PyErr_Occurred()) { PyErr_Clear(); return 1; }
+        text = PyDict_GetItemWithError(self->bare, key);
+        if (text != NULL) {
+            /* _BarePairs: non-empty text only, anything else goes to Python */
+            if (!PyUnicode_CheckExact(value) || PyUnicode_GetLength(value) == 0) return 1;
+            if ((got = out_recurring(self, out, text)) != 0) return got;
+            if ((got = out_value(out, value)) != 0) return got;
+            continue;
+        }
+        if (PyErr_Occurred()) { PyErr_Clear(); return 1; }
+        if (PySet_Contains(self->dropped, key) != 1) { PyErr_Clear(); return 1; }
+    }
+    for (i = 0; i < self->nids; i++) {
+        IdPair *id = &self->id[i];
+        PyObject *v = PyDict_GetItemWithError(computed, id->key), *text;
+        if (v != NULL && v != Py_None) continue;
+        if (PyErr_Occurred()) return -1;
+        if (id->at >= PyTuple_Size(values)) {
+            PyErr_SetString(PyExc_IndexError, "Pairs: tuple index out of range");
+            return -1;
+        }
+        v = PyTuple_GetItem(values, id->at);
+        if (self->sparse && !id->kept) {
+            int unset = is_unset(self, v);
+            if (unset < 0) return -1;
+            if (unset) continue;
+        }
+        if ((got = out_recurring(self, out, id->prefix)) != 0) return got;
+        if (PyLong_CheckExact(v)) {
+            got = out_value(out, v);  /* 1 for a negative or huge id: Python writes it */
+        } else {
+            text = PyObject_CallFunctionObjArgs(self->value_text, v, NULL);
+            if (text == NULL) return -1;
+            got = out_value(out, text);
+            Py_DECREF(text);
+        }
+        if (got != 0) return got;
+    }
+    return 0;
+}
+
 static PyObject *Pairs_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
-    Pairs *self = (Pairs *)obj;
-    PyObject *values, *computed, *key, *value, *parts, *line = NULL, *empty;
-    Py_ssize_t pos = 0, i, n;
+    PyObject *values, *computed, *rest = NULL;
+    Out out;
+    int got;
 
     if (!PyArg_UnpackTuple(args, "Pairs", 2, 2, &values, &computed)) return NULL;
     if (!PyTuple_Check(values) || !PyDict_Check(computed)) {
         PyErr_SetString(PyExc_TypeError, "Pairs(values: tuple, computed: dict)");
         return NULL;
     }
-    parts = PyList_New(0);
-    if (parts == NULL) return NULL;
-    while (PyDict_Next(computed, &pos, &key, &value)) {
-        PyObject *memo = PyDict_GetItemWithError(self->memos, key), *text;
-        if (memo != NULL) {
-            text = PyDict_GetItemWithError(memo, value);
-            if (text == NULL) goto miss;  /* not seen yet, or unhashable */
-            if (PyList_Append(parts, text) < 0) goto done;
-            continue;
-        }
-        if (PyErr_Occurred()) goto miss;
-        text = PyDict_GetItemWithError(self->bare, key);
-        if (text != NULL) {
-            /* _BarePairs: non-empty text only, anything else goes to Python */
-            if (!PyUnicode_CheckExact(value) || PyUnicode_GetLength(value) == 0) goto miss;
-            if (PyList_Append(parts, text) < 0 || PyList_Append(parts, value) < 0) goto done;
-            continue;
-        }
-        if (PyErr_Occurred()) goto miss;
-        if (PySet_Contains(self->dropped, key) != 1) goto miss;
+    out.data = out.local;
+    out.len = 0;
+    out.cap = sizeof out.local;
+    got = pairs_write((Pairs *)obj, &out, values, computed);
+    if (got == 0) {
+        rest = PyUnicode_DecodeUTF8(out.data, out.len, NULL);
+    } else if (got == 1) {
+        Py_INCREF(Py_None);
+        rest = Py_None;
     }
-    n = PyTuple_Size(self->ids);
-    for (i = 0; i < n; i++) {
-        PyObject *id = PyTuple_GetItem(self->ids, i), *v, *text;
-        Py_ssize_t at = PyLong_AsSsize_t(PyTuple_GetItem(id, 0));
-        v = PyDict_GetItemWithError(computed, PyTuple_GetItem(id, 2));
-        if (v != NULL && v != Py_None) continue;
-        if (PyErr_Occurred()) goto done;
-        if (at < 0 || at >= PyTuple_Size(values)) {
-            PyErr_SetString(PyExc_IndexError, "Pairs: tuple index out of range");
-            goto done;
-        }
-        v = PyTuple_GetItem(values, at);
-        if (self->sparse && !PyObject_IsTrue(PyTuple_GetItem(id, 3))) {
-            int unset = is_unset(self, v);
-            if (unset < 0) goto done;
-            if (unset) continue;
-        }
-        text = PyLong_CheckExact(v) ? PyObject_Str(v)
-                                    : PyObject_CallFunctionObjArgs(self->value_text, v, NULL);
-        if (text == NULL) goto done;
-        if (PyList_Append(parts, PyTuple_GetItem(id, 1)) < 0
-            || PyList_Append(parts, text) < 0) { Py_DECREF(text); goto done; }
-        Py_DECREF(text);
-    }
-    empty = PyUnicode_FromStringAndSize(NULL, 0);
-    if (empty != NULL) {
-        line = PyUnicode_Join(empty, parts);
-        Py_DECREF(empty);
-    }
-    goto done;
-miss:
-    PyErr_Clear();
-    Py_INCREF(Py_None);
-    line = Py_None;
-done:
-    Py_DECREF(parts);
-    return line;
+    if (out.data != out.local) PyMem_Free(out.data);
+    return rest;
 }
 
 static int Pairs_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
@@ -940,8 +993,12 @@ static int Pairs_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
                                      &PyFrozenSet_Type, &dropped, &PyTuple_Type, &ids,
                                      &sparse, &unset, &value_text))
         return -1;
+    PyMem_Free(self->id);
+    self->id = PyMem_Malloc((size_t)(PyTuple_Size(ids) + 1) * sizeof(IdPair));
+    if (self->id == NULL) { PyErr_NoMemory(); return -1; }
     for (i = 0; i < PyTuple_Size(ids); i++) {
         PyObject *id = PyTuple_GetItem(ids, i);
+        int kept;
         if (!PyTuple_Check(id) || PyTuple_Size(id) != 4
             || !PyLong_Check(PyTuple_GetItem(id, 0))
             || !PyUnicode_Check(PyTuple_GetItem(id, 1))) {
@@ -949,13 +1006,26 @@ static int Pairs_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
                             "Pairs: an id is (position: int, prefix: str, key, kept)");
             return -1;
         }
+        self->id[i].at = PyLong_AsSsize_t(PyTuple_GetItem(id, 0));
+        kept = PyObject_IsTrue(PyTuple_GetItem(id, 3));
+        if (self->id[i].at < 0 || kept < 0) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "Pairs: bad position");
+            return -1;
+        }
+        self->id[i].prefix = PyTuple_GetItem(id, 1);  /* borrowed from ids, held below */
+        self->id[i].key = PyTuple_GetItem(id, 2);
+        self->id[i].kept = kept;
     }
+    Py_CLEAR(self->utf8);
+    self->utf8 = PyDict_New();
+    if (self->utf8 == NULL) return -1;
     Py_INCREF(memos); self->memos = memos;
     Py_INCREF(bare); self->bare = bare;
     Py_INCREF(dropped); self->dropped = dropped;
     Py_INCREF(ids); self->ids = ids;
     Py_INCREF(unset); self->unset = unset;
     Py_INCREF(value_text); self->value_text = value_text;
+    self->nids = PyTuple_Size(ids);
     self->sparse = sparse;
     return 0;
 }
@@ -968,11 +1038,14 @@ static int Pairs_traverse(PyObject *obj, visitproc visit, void *arg) {
     Py_VISIT(self->ids);
     Py_VISIT(self->unset);
     Py_VISIT(self->value_text);
+    Py_VISIT(self->utf8);
     return 0;
 }
 
 static int Pairs_clear(PyObject *obj) {
     Pairs *self = (Pairs *)obj;
+    self->nids = 0;  /* the ids' borrowed objects go with the tuple */
+    Py_CLEAR(self->utf8);
     Py_CLEAR(self->memos);
     Py_CLEAR(self->bare);
     Py_CLEAR(self->dropped);
@@ -986,6 +1059,7 @@ static void Pairs_dealloc(PyObject *obj) {
     PyTypeObject *type = Py_TYPE(obj);
     PyObject_GC_UnTrack(obj);
     Pairs_clear(obj);
+    PyMem_Free(((Pairs *)obj)->id);
     ((freefunc)PyType_GetSlot(type, Py_tp_free))(obj);
     Py_DECREF(type);
 }
@@ -1007,19 +1081,130 @@ static PyType_Spec pairs_spec = {
     Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, pairs_slots,
 };
 
+
+/* the module's Renderer and Pairs types (Line checks what it is given) */
+static PyObject *renderer_type, *pairs_type;
+
+/* Line: a flat record's whole Splunk line in one call, ``line(values, computed)``: the
+ * Renderer's template and values with the Pairs written where the plan's ``rest``
+ * goes, so the pairs are never a str of their own. None when either part would
+ * take its Python path (a memo miss, a value not written directly): the caller then
+ * makes the line as render(values, _rest(...)). */
+typedef struct {
+    PyObject_HEAD
+    PyObject *renderer, *pairs;
+} Line;
+
+static PyObject *Line_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
+    Line *self = (Line *)obj;
+    Renderer *renderer = (Renderer *)self->renderer;
+    PyObject *values, *computed, *fill, *line = NULL;
+    Py_ssize_t i;
+    Out out;
+    int got = 0;
+
+    if (!PyArg_UnpackTuple(args, "Line", 2, 2, &values, &computed)) return NULL;
+    if (!PyDict_Check(computed)) {
+        PyErr_SetString(PyExc_TypeError, "Line(values: tuple, computed: dict)");
+        return NULL;
+    }
+    fill = fill_values(renderer, values);
+    if (fill == NULL) return NULL;
+    out.data = out.local;
+    out.len = 0;
+    out.cap = sizeof out.local;
+    for (i = 0; i < renderer->n && got == 0; i++) {
+        got = out_part(&out, renderer->parts, i);
+        if (got == 0) got = out_value(&out, PyTuple_GetItem(fill, i));
+    }
+    if (got == 0) got = out_part(&out, renderer->parts, renderer->n);
+    if (got == 0) got = pairs_write((Pairs *)self->pairs, &out, values, computed);
+    if (got == 0) got = out_part(&out, renderer->parts, renderer->n + 1);
+    if (got == 0) {
+        line = PyUnicode_DecodeUTF8(out.data, out.len, NULL);
+    } else if (got == 1) {
+        Py_INCREF(Py_None);
+        line = Py_None;
+    }
+    if (out.data != out.local) PyMem_Free(out.data);
+    Py_DECREF(fill);
+    return line;
+}
+
+static int Line_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
+    Line *self = (Line *)obj;
+    PyObject *renderer, *pairs;
+    static char *kwlist[] = {"renderer", "pairs", NULL};
+    if (self->renderer != NULL) {
+        PyErr_SetString(PyExc_TypeError, "Line is initialised once");
+        return -1;
+    }
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO", kwlist, &renderer, &pairs))
+        return -1;
+    if ((PyObject *)Py_TYPE(renderer) != renderer_type
+        || (PyObject *)Py_TYPE(pairs) != pairs_type) {
+        PyErr_SetString(PyExc_TypeError, "Line(renderer: Renderer, pairs: Pairs)");
+        return -1;
+    }
+    Py_INCREF(renderer); self->renderer = renderer;
+    Py_INCREF(pairs); self->pairs = pairs;
+    return 0;
+}
+
+static int Line_traverse(PyObject *obj, visitproc visit, void *arg) {
+    Py_VISIT(((Line *)obj)->renderer);
+    Py_VISIT(((Line *)obj)->pairs);
+    return 0;
+}
+
+static int Line_clear(PyObject *obj) {
+    Py_CLEAR(((Line *)obj)->renderer);
+    Py_CLEAR(((Line *)obj)->pairs);
+    return 0;
+}
+
+static void Line_dealloc(PyObject *obj) {
+    PyTypeObject *type = Py_TYPE(obj);
+    PyObject_GC_UnTrack(obj);
+    Line_clear(obj);
+    ((freefunc)PyType_GetSlot(type, Py_tp_free))(obj);
+    Py_DECREF(type);
+}
+
+static PyType_Slot line_slots[] = {
+    {Py_tp_doc, "Line(renderer, pairs): a flat record's Splunk line, called as "
+                "line(values, computed); None when the Python path must make it."},
+    {Py_tp_init, Line_init},
+    {Py_tp_call, Line_call},
+    {Py_tp_traverse, Line_traverse},
+    {Py_tp_clear, Line_clear},
+    {Py_tp_dealloc, Line_dealloc},
+    {0, NULL},
+};
+
+static PyType_Spec line_spec = {
+    "estreamer._native._core.Line", sizeof(Line), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, line_slots,
+};
+
 static int core_exec(PyObject *module) {
     PyObject *type = PyType_FromSpec(&decoder_spec);
     if (type == NULL) return -1;
     if (PyModule_AddObject(module, "Decoder", type) < 0) { Py_DECREF(type); return -1; }
     type = PyType_FromSpec(&renderer_spec);
     if (type == NULL) return -1;
+    renderer_type = type;  /* the module holds it for the process's life */
     if (PyModule_AddObject(module, "Renderer", type) < 0) { Py_DECREF(type); return -1; }
     type = PyType_FromSpec(&decorator_spec);
     if (type == NULL) return -1;
     if (PyModule_AddObject(module, "Decorator", type) < 0) { Py_DECREF(type); return -1; }
     type = PyType_FromSpec(&pairs_spec);
     if (type == NULL) return -1;
+    pairs_type = type;
     if (PyModule_AddObject(module, "Pairs", type) < 0) { Py_DECREF(type); return -1; }
+    type = PyType_FromSpec(&line_spec);
+    if (type == NULL) return -1;
+    if (PyModule_AddObject(module, "Line", type) < 0) { Py_DECREF(type); return -1; }
     return PyModule_AddIntConstant(module, "MAX_VALUES", MAX_VALUES);
 }
 

@@ -161,6 +161,9 @@ class _Plan(NamedTuple):
     # native _rest of a flat record: fast(values, computed) -> the pairs, or None when
     # a value is not in its memo yet (then _rest fills it); None: no native core
     fast_rest: Callable[[tuple, dict], str | None] | None = None
+    # native whole line of a flat record: fast_line(values, computed) -> the line, or
+    # None when the Python path must make it; None: no native core (or a sparse plan)
+    fast_line: Callable[[tuple, dict], str | None] | None = None
 
 
 _TIME_NAME = "event_sec"
@@ -267,6 +270,7 @@ def _build(record: Record, mode: str = FULL) -> _Plan:
                            "TAIL": _tail(rt, False)}
     if len(top) > 1:
         env["get"] = itemgetter(*where)
+    fast = None  # the native renderer
     if codegen.enabled():
         # the label tells the layouts apart in tracebacks and profiles
         form = "" if values is None else f"_flat{names.serial}"  # type: ignore[union-attr]
@@ -294,7 +298,7 @@ def _build(record: Record, mode: str = FULL) -> _Plan:
             frozenset(key for key, memo in pairs.items() if memo is _DROPPED),
             id_pairs, mode == SPARSE, UNSET_TEXTS, _value_text)
     return _Plan(render, tuple(nested), pairs, computed, source, id_pairs, mode == SPARSE,
-                 fast_rest)
+                 fast_rest, native.splunk_line(fast, fast_rest))
 
 
 def _reference_render(rt: int, mode: str, template: str, where: list[Any],
@@ -454,6 +458,10 @@ def _formatter(mode: str) -> Callable[[Record], str]:
             if flat is None:
                 flat = flat_plans[key] = _build(record, mode)
             # a flat record holds ints and text only: its plan always applies
+            if flat.fast_line is not None:
+                line = flat.fast_line(values, record.computed)
+                if line is not None:
+                    return line
             rest = None if flat.fast_rest is None else flat.fast_rest(values, record.computed)
             return flat.render(values, _rest(flat, record) if rest is None else rest)
         fields = record.fields
