@@ -477,6 +477,26 @@ static int out_part(Out *out, PyObject *parts, Py_ssize_t i) {
     return out_add(out, data, n);
 }
 
+static void out_init(Out *out) {
+    out->data = out->local;
+    out->len = 0;
+    out->cap = sizeof out->local;
+}
+
+/* What a writer that returned ``got`` gives: the text written (0), None (1: the
+ * caller's Python path makes it), NULL (-1: an error is set); the buffer is freed. */
+static PyObject *out_finish(Out *out, int got) {
+    PyObject *text = NULL;
+    if (got == 0) {
+        text = PyUnicode_DecodeUTF8(out->data, out->len, NULL);
+    } else if (got == 1) {
+        Py_INCREF(Py_None);
+        text = Py_None;
+    }
+    if (out->data != out->local) PyMem_Free(out->data);
+    return text;
+}
+
 /* The texts of the line's values, as the plan's modes say, in a tuple of n + 1 (the
  * last slot left for the caller); NULL on error. */
 static PyObject *fill_values(Renderer *self, PyObject *values) {
@@ -514,35 +534,38 @@ static PyObject *fill_values(Renderer *self, PyObject *values) {
     return fill;
 }
 
+/* The line up to its ``rest``: part, value, part, ..., part; 0 written, 1 a value not
+ * written so (not an int or a str, a lone surrogate), -1 error. */
+static int out_fields(Renderer *self, Out *out, PyObject *fill) {
+    Py_ssize_t i;
+    int got = 0;
+    for (i = 0; i < self->n && got == 0; i++) {
+        got = out_part(out, self->parts, i);
+        if (got == 0) got = out_value(out, PyTuple_GetItem(fill, i));
+    }
+    return got == 0 ? out_part(out, self->parts, self->n) : got;
+}
+
 static PyObject *Renderer_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
     Renderer *self = (Renderer *)obj;
-    PyObject *values, *rest, *fill, *line = NULL;
-    Py_ssize_t i;
+    PyObject *values, *rest, *fill, *line;
     Out out;
-    int direct = 1, err = 0;
+    int got;
 
     if (!PyArg_ParseTuple(args, "OO", &values, &rest)) return NULL;
     fill = fill_values(self, values);
     if (fill == NULL) return NULL;
     Py_INCREF(rest);
     PyTuple_SetItem(fill, self->n, rest);
-    /* the line as UTF-8, part, value, part, ..., rest, tail */
-    out.data = out.local;
-    out.len = 0;
-    out.cap = sizeof out.local;
-    for (i = 0; i <= self->n && direct == 1 && err == 0; i++) {
-        err = out_part(&out, self->parts, i);
-        if (err == 0) {
-            int got = out_value(&out, PyTuple_GetItem(fill, i));
-            if (got < 0) err = -1;
-            else if (got == 1) direct = 0;
-        }
+    out_init(&out);
+    got = out_fields(self, &out, fill);
+    if (got == 0) got = out_value(&out, rest);
+    if (got == 0) got = out_part(&out, self->parts, self->n + 1);
+    line = out_finish(&out, got);
+    if (line == Py_None) {  /* what the Python plan's % does */
+        Py_DECREF(line);
+        line = PyUnicode_Format(self->template, fill);
     }
-    if (err == 0 && direct == 1) err = out_part(&out, self->parts, self->n + 1);
-    if (err == 0)
-        line = direct == 1 ? PyUnicode_DecodeUTF8(out.data, out.len, NULL)
-                           : PyUnicode_Format(self->template, fill);
-    if (out.data != out.local) PyMem_Free(out.data);
     Py_DECREF(fill);
     return line;
 }
@@ -674,7 +697,7 @@ typedef struct {
 
 typedef struct {
     PyObject_HEAD
-    PyObject *steps;  /* tuple of (positions, table, fallback, part, fn, name); None = unused */
+    PyObject *steps;  /* tuple of (positions, table, fallback, part, fn, name) */
     Step *step;
     Py_ssize_t n;
 } Decorator;
@@ -953,27 +976,16 @@ static int pairs_write(Pairs *self, Out *out, PyObject *values, PyObject *comput
 }
 
 static PyObject *Pairs_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
-    PyObject *values, *computed, *rest = NULL;
+    PyObject *values, *computed;
     Out out;
-    int got;
 
     if (!PyArg_UnpackTuple(args, "Pairs", 2, 2, &values, &computed)) return NULL;
     if (!PyTuple_Check(values) || !PyDict_Check(computed)) {
         PyErr_SetString(PyExc_TypeError, "Pairs(values: tuple, computed: dict)");
         return NULL;
     }
-    out.data = out.local;
-    out.len = 0;
-    out.cap = sizeof out.local;
-    got = pairs_write((Pairs *)obj, &out, values, computed);
-    if (got == 0) {
-        rest = PyUnicode_DecodeUTF8(out.data, out.len, NULL);
-    } else if (got == 1) {
-        Py_INCREF(Py_None);
-        rest = Py_None;
-    }
-    if (out.data != out.local) PyMem_Free(out.data);
-    return rest;
+    out_init(&out);
+    return out_finish(&out, pairs_write((Pairs *)obj, &out, values, computed));
 }
 
 static int Pairs_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
@@ -1098,10 +1110,9 @@ typedef struct {
 static PyObject *Line_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
     Line *self = (Line *)obj;
     Renderer *renderer = (Renderer *)self->renderer;
-    PyObject *values, *computed, *fill, *line = NULL;
-    Py_ssize_t i;
+    PyObject *values, *computed, *fill, *line;
     Out out;
-    int got = 0;
+    int got;
 
     if (!PyArg_UnpackTuple(args, "Line", 2, 2, &values, &computed)) return NULL;
     if (!PyDict_Check(computed)) {
@@ -1110,23 +1121,11 @@ static PyObject *Line_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
     }
     fill = fill_values(renderer, values);
     if (fill == NULL) return NULL;
-    out.data = out.local;
-    out.len = 0;
-    out.cap = sizeof out.local;
-    for (i = 0; i < renderer->n && got == 0; i++) {
-        got = out_part(&out, renderer->parts, i);
-        if (got == 0) got = out_value(&out, PyTuple_GetItem(fill, i));
-    }
-    if (got == 0) got = out_part(&out, renderer->parts, renderer->n);
+    out_init(&out);
+    got = out_fields(renderer, &out, fill);
     if (got == 0) got = pairs_write((Pairs *)self->pairs, &out, values, computed);
     if (got == 0) got = out_part(&out, renderer->parts, renderer->n + 1);
-    if (got == 0) {
-        line = PyUnicode_DecodeUTF8(out.data, out.len, NULL);
-    } else if (got == 1) {
-        Py_INCREF(Py_None);
-        line = Py_None;
-    }
-    if (out.data != out.local) PyMem_Free(out.data);
+    line = out_finish(&out, got);
     Py_DECREF(fill);
     return line;
 }
