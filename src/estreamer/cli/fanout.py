@@ -80,10 +80,10 @@ def _work(index: int, count: int, inbox: Connection, outbox: Connection, format_
     lines: list[str] = []
     own = [False]  # whether the chunk being read is this worker's
 
-    def text(lines: list[str]) -> bytes:
+    def text(batch: list[str]) -> bytes:
         """The lines as the main process's standard output would encode them."""
-        lines.append("")
-        return "\n".join(lines).encode(sys.stdout.encoding, sys.stdout.errors or "strict")
+        batch.append("")
+        return "\n".join(batch).encode(sys.stdout.encoding, sys.stdout.errors or "strict")
 
     def send_lines() -> None:
         outbox.send(("lines", text(lines)))

@@ -458,12 +458,17 @@ def _formatter(mode: str) -> Callable[[Record], str]:
             if flat is None:
                 flat = flat_plans[key] = _build(record, mode)
             # a flat record holds ints and text only: its plan always applies
+            # one native attempt (the whole line, or the pairs of a sparse line); when it
+            # declines, the Python path makes the pairs and fills the memos
             if flat.fast_line is not None:
                 line = flat.fast_line(values, record.computed)
                 if line is not None:
                     return line
-            rest = None if flat.fast_rest is None else flat.fast_rest(values, record.computed)
-            return flat.render(values, _rest(flat, record) if rest is None else rest)
+            elif flat.fast_rest is not None:
+                rest = flat.fast_rest(values, record.computed)
+                if rest is not None:
+                    return flat.render(values, rest)
+            return flat.render(values, _rest(flat, record))
         fields = record.fields
         plan_key = (record.record_type, record.block_type, len(fields))
         plan = plans.get(plan_key)
