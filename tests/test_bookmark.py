@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import os
 import random
+from collections import Counter
 
 import pytest
 
@@ -71,20 +72,20 @@ def test_memory_store_copies():
     assert store.load("k") == Bookmark(10, ["aa" * 8])
 
 
-def _records(seed: int, n: int) -> list[tuple[int, str]]:
-    """(archive second, digest) in archive order; several per second, some identical."""
+def _records(seed: int, n: int) -> list[tuple[int, bytes]]:
+    """(archive second, payload) in archive order; several per second, some identical."""
     rng = random.Random(seed)
-    out = []
+    out: list[tuple[int, bytes]] = []
     second = 1_600_000_000
     for i in range(n):
         if rng.random() < 0.3:
             second += rng.randint(1, 3)
         if rng.random() < 0.1:
-            out.append((0, record_digest(b"meta%d" % i)))  # no archive timestamp
+            out.append((0, b"meta%d" % i))  # no archive timestamp
         elif out and rng.random() < 0.05 and out[-1][0] == second:
             out.append(out[-1])  # byte-identical record in the same second
         else:
-            out.append((second, record_digest(b"r%d" % i)))
+            out.append((second, b"r%d" % i))
     return out
 
 
@@ -98,34 +99,61 @@ def test_resume_after_cut_delivers_each_timestamped_record_once(seed):
     delivered = []
     tracker = Tracker()
     tracker.begin_session()
-    for second, digest in records[:cut]:
-        assert tracker.is_new(second, digest)
-        tracker.delivered(second, digest)
-        delivered.append((second, digest))
+    for second, payload in records[:cut]:
+        assert tracker.is_new(second, payload)
+        tracker.delivered(second, payload)
+        delivered.append((second, payload))
     saved = Bookmark.from_dict(json.loads(json.dumps(tracker.bookmark().to_dict())))
     resumed = Tracker(saved)
     start = resumed.begin_session()
     # the server re-sends from an archive file that begins at or before `start`
     first = next((i for i, (s, _) in enumerate(records) if s and s >= start - 2), 0)
-    for second, digest in records[first:]:
-        if resumed.is_new(second, digest):
-            resumed.delivered(second, digest)
-            delivered.append((second, digest))
+    for second, payload in records[first:]:
+        if resumed.is_new(second, payload):
+            resumed.delivered(second, payload)
+            delivered.append((second, payload))
     timestamped = [r for r in records if r[0]]
     assert sorted(r for r in delivered if r[0]) == sorted(timestamped)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_bookmarks_taken_at_any_moment_hold_the_digests_of_their_second(seed):
+    """The tracker digests lazily (at bookmarks, or past its pending limit): a
+    bookmark taken at any moment - mid-second, twice in one second, after a fold - is
+    the one that digesting every record at once would give."""
+    rng = random.Random(seed)
+    records = _records(seed, 400)
+    if seed % 2:  # long seconds: past the pending limit
+        records = [(1_600_000_000 + i // 50, b"x%d" % (i % 7)) for i in range(400)]
+    tracker = Tracker(Bookmark(1_500_000_000, ["aa" * 8]),
+                      pending_limit=rng.choice((2, 5, 4096)))
+    tracker.begin_session()
+    second, digests = 1_500_000_000, Counter(["aa" * 8])
+    for record_second, payload in records:
+        assert tracker.is_new(record_second, payload)
+        tracker.delivered(record_second, payload)
+        if record_second > second:
+            second, digests = record_second, Counter([record_digest(payload)])
+        elif record_second == second and record_second:
+            digests[record_digest(payload)] += 1
+        if rng.random() < 0.2:
+            assert tracker.bookmark() == Bookmark(second, digests)
+    assert tracker.bookmark() == Bookmark(second, digests)
+    assert tracker.digests == digests
 
 
 def test_zero_timestamp_never_moves_bookmark():
     tracker = Tracker(Bookmark(50, ["aa" * 8]))
     tracker.begin_session()
-    tracker.delivered(0, "bb" * 8)
+    tracker.delivered(0, b"metadata")
     assert tracker.bookmark() == Bookmark(50, ["aa" * 8])
 
 
 def test_older_second_is_skipped_after_resume():
-    tracker = Tracker(Bookmark(50, ["aa" * 8]))
+    tracker = Tracker(Bookmark(50, [record_digest(b"a")]))
     assert tracker.begin_session() == 50
-    assert not tracker.is_new(49, "cc" * 8)
-    assert not tracker.is_new(50, "aa" * 8)
-    assert tracker.is_new(50, "aa" * 8)  # a second identical record was not delivered yet
-    assert tracker.is_new(51, "aa" * 8)
+    assert not tracker.is_new(49, b"c")
+    assert not tracker.is_new(50, b"a")
+    assert tracker.is_new(50, b"a")  # a second identical record was not delivered yet
+    assert tracker.is_new(50, b"b")
+    assert tracker.is_new(51, b"a")

@@ -173,14 +173,25 @@ class Tracker:
     must be delivered; ``delivered()`` records it once the sink has accepted it.
     The FMC sends the archive in archive-time order, so a record older than the
     requested second can only be a re-send.
+
+    Both take the record's payload, and digest it only when the answer needs it: a
+    bookmark keeps the digests of its last second alone, so the records of a second
+    are kept as payloads and digested when a bookmark is taken (a few at each
+    checkpoint) or when more than ``pending_limit`` wait; a record whose second is
+    already over is never digested. Hashing every record cost a tenth of the add-on's
+    CPU (issue 11).
     """
 
-    __slots__ = ("_resume_budget", "_resume_second", "digests", "second")
+    __slots__ = ("_digests", "_pending", "_resume_budget", "_resume_second",
+                 "pending_limit", "second")
 
-    def __init__(self, bookmark: Bookmark | None = None) -> None:
+    def __init__(self, bookmark: Bookmark | None = None, pending_limit: int = 4096) -> None:
         bookmark = bookmark or Bookmark()
+        #: payloads of the current second kept undigested at most (bounds their memory)
+        self.pending_limit = pending_limit
         self.second = bookmark.second
-        self.digests: Counter[str] = Counter(bookmark.digests)
+        self._digests: Counter[str] = Counter(bookmark.digests)
+        self._pending: list[bytes] = []
         self._resume_second = self.second
         self._resume_budget: Counter[str] = Counter()
 
@@ -189,28 +200,45 @@ class Tracker:
         """True once anything with an archive timestamp was delivered or loaded."""
         return self.second > 0
 
+    @property
+    def digests(self) -> Counter[str]:
+        """The digests of the records of :attr:`second` delivered so far (a multiset)."""
+        self._fold()
+        return self._digests
+
+    def _fold(self) -> None:
+        """Digest the payloads kept so far."""
+        if self._pending:
+            self._digests.update(map(record_digest, self._pending))
+            self._pending = []
+
     def begin_session(self) -> int:
         """Start a connection; return the second to request."""
         self._resume_second = self.second
         self._resume_budget = Counter(self.digests)
         return self.second
 
-    def is_new(self, archive_second: int, digest: str) -> bool:
+    def is_new(self, archive_second: int, payload: bytes) -> bool:
         if archive_second == 0:
             return True
         if archive_second < self._resume_second:
             return False
-        if archive_second == self._resume_second and self._resume_budget[digest] > 0:
-            self._resume_budget[digest] -= 1
-            return False
+        if archive_second == self._resume_second and self._resume_budget:
+            digest = record_digest(payload)
+            if self._resume_budget[digest] > 0:
+                self._resume_budget[digest] -= 1
+                return False
         return True
 
-    def delivered(self, archive_second: int, digest: str) -> None:
+    def delivered(self, archive_second: int, payload: bytes) -> None:
         if archive_second > self.second:
             self.second = archive_second
-            self.digests = Counter((digest,))
+            self._digests = Counter()
+            self._pending = [payload]
         elif archive_second == self.second and archive_second:
-            self.digests[digest] += 1
+            self._pending.append(payload)
+            if len(self._pending) >= self.pending_limit:
+                self._fold()
 
     def bookmark(self, sink: dict[str, Any] | None = None) -> Bookmark:
         return Bookmark(self.second, self.digests, sink)
