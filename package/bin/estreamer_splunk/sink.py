@@ -5,7 +5,7 @@ microseconds; the archive time when it has none), ``host`` the FMC, ``source`` t
 input, sourcetype ``cisco:estreamer:data`` (``cisco:estreamer:si`` for connection
 events raised by security intelligence, when chosen). The events of a batch are
 written from a template (:mod:`estreamer_splunk.xmlevents`, the bytes splunklib's
-``Event`` would write) in one write and flushed, so when ``write`` returns the events
+``Event`` would write) and flushed, so when ``write`` returns the events
 are with splunkd: the client bookmarks only after that (``flush``). splunkd cannot be
 wound back, so ``restore`` has nothing to do; a crash between writing and bookmarking
 repeats at most one checkpoint interval of events (a clean stop repeats nothing).
@@ -158,10 +158,10 @@ class EventWriterSink:
             if not decorate:
                 record.computed.clear()
             events.append((formatter(record), event_clock(record), middle))
-        text = template.events(events)
+        pieces = template.events(events)
         try:
             with self.lock:
-                write_events(self.writer, text)
+                write_events(self.writer, pieces)
         except (OSError, ValueError) as err:
             # splunkd closed our stdout (it is stopping us): nothing more is delivered,
             # and the bookmark must not move past what it received

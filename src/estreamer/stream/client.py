@@ -88,7 +88,7 @@ from estreamer.records.decoder import decode_record, record_header
 from estreamer.records.metadata import MetadataCache, read_text, set_aside
 from estreamer.records.record import Record
 from estreamer.stream import tls
-from estreamer.stream.bookmark import Bookmark, BookmarkStore, Tracker, key_filename, record_digest
+from estreamer.stream.bookmark import Bookmark, BookmarkStore, Tracker, key_filename
 from estreamer.stream.config import METADATA_RECORDS, RecordSelection, StartMode
 from estreamer.stream.net import Backoff, format_address
 from estreamer.stream.outputs import Sink
@@ -98,6 +98,8 @@ log = logging.getLogger("estreamer.client")
 #: eNcore's ``start`` values.
 
 _RECV_SIZE = 256 * 1024
+#: records of a bundle handled (decoded, decorated, written) at a time
+_SLICE = 256
 
 #: Seconds between two saves of the metadata cache (and one at the end of the run): a
 #: crash costs at most the names learned since, and the FMC sends those again.
@@ -490,7 +492,14 @@ class StreamClient:
                     # more bundle waits in the socket until we read it, so the sink
                     # still paces the FMC.
                     self._send(sock, conn.acknowledge(), endpoint, received_any)
-                    self._deliver(event.records if isinstance(event, Bundle) else (event,))
+                    items = event.records if isinstance(event, Bundle) else (event,)
+                    # in slices: the records of a slice are decoded, written and freed
+                    # while their memory is still in the CPU's cache (a whole bundle is
+                    # megabytes of objects, and pages the allocator maps anew each time)
+                    for start in range(0, len(items), _SLICE):
+                        self._deliver(items[start:start + _SLICE])
+                        if self._limit_reached():
+                            break
                     # a slow sink is not a silent FMC: the idle clock starts after delivery
                     last_data = time.monotonic()
                 elif isinstance(event, Null):
@@ -530,7 +539,7 @@ class StreamClient:
         selection = self.selection
         room = None if self.max_events is None else self.max_events - status.handled
         out: list[Record] = []
-        notes: list[tuple[int, str]] = []
+        notes: list[tuple[int, bytes]] = []
         for item in items:
             if room is not None and len(out) >= room:
                 break  # the rest is neither delivered nor bookmarked
@@ -542,10 +551,9 @@ class StreamClient:
             except RecordDecodeError as err:
                 self._decode_error(err, err.record_type, item.offset)
                 continue
-            digest = record_digest(payload)
-            fresh = tracker.is_new(second, digest)
+            fresh = tracker.is_new(second, payload)
             if fresh:
-                notes.append((second, digest))
+                notes.append((second, payload))
             else:
                 status.duplicates += 1
             wanted = fresh and (selection is None or selection.wants(record_type))
@@ -566,8 +574,8 @@ class StreamClient:
                 self.sink.write(out)
             except EStreamerError as err:
                 raise _SinkFailed(f"the output refused {len(out)} records: {err}") from err
-        for second, digest in notes:
-            tracker.delivered(second, digest)
+        for second, payload in notes:
+            tracker.delivered(second, payload)
         status.handled += len(out)
         # Work for the next checkpoint: records written, or records that move the
         # bookmark. Metadata sent again on each connection (archive second 0) is
