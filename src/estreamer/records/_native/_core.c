@@ -18,6 +18,14 @@
 #include <stdint.h>
 #include <string.h>
 
+/* A str's UTF-8 without a copy: CPython keeps it with the str (ASCII text is its own
+ * UTF-8), so writing a text is a memcpy, not a bytes object made and freed. In the
+ * limited API from 3.10 on; CPython 3.9 exports the same function with the same
+ * signature (public since 3.3), so the 3.9 build declares it itself. */
+#if Py_LIMITED_API + 0 < 0x030A0000
+PyAPI_FUNC(const char *) PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *size);
+#endif
+
 /* Op codes; program.py holds the same numbers (OPS) and a test checks them. */
 enum {
     OP_CHECK = 1,   /* n: bail unless n bytes are left before end */
@@ -457,15 +465,10 @@ static int out_value(Out *out, PyObject *v) {
         return out_add(out, digits + i, 24 - i);
     }
     if (PyUnicode_CheckExact(v)) {
-        PyObject *bytes = PyUnicode_AsUTF8String(v);
-        char *data;
         Py_ssize_t n;
-        int err;
-        if (bytes == NULL) { PyErr_Clear(); return 1; }
-        if (PyBytes_AsStringAndSize(bytes, &data, &n) < 0) { Py_DECREF(bytes); return -1; }
-        err = out_add(out, data, n);
-        Py_DECREF(bytes);
-        return err;
+        const char *data = PyUnicode_AsUTF8AndSize(v, &n);
+        if (data == NULL) { PyErr_Clear(); return 1; }
+        return out_add(out, data, n);
     }
     return 1;
 }
@@ -883,34 +886,10 @@ typedef struct {
     PyObject *ids;      /* tuple of (position, " name=", computed key, always written) */
     PyObject *unset;    /* texts of unset fixed-width values (sparse only) */
     PyObject *value_text;
-    PyObject *utf8;     /* text -> its UTF-8: the pair texts and prefixes recur */
     IdPair *id;
     Py_ssize_t nids;
     int sparse;
 } Pairs;
-
-/* the cache of UTF-8 texts is emptied when it grows past this (the memos it mirrors
- * are bounded the same way in Python) */
-#define UTF8_CACHE_LIMIT (1 << 15)
-
-/* The UTF-8 of a text that recurs, from the cache: 0 written, 1 not writable so
- * (not a str, a lone surrogate), -1 error. */
-static int out_recurring(Pairs *self, Out *out, PyObject *text) {
-    PyObject *bytes = PyDict_GetItemWithError(self->utf8, text);
-    char *data;
-    Py_ssize_t n;
-    if (bytes == NULL) {
-        if (PyErr_Occurred()) return -1;
-        if (!PyUnicode_CheckExact(text)) return 1;
-        bytes = PyUnicode_AsUTF8String(text);
-        if (bytes == NULL) { PyErr_Clear(); return 1; }
-        if (PyDict_Size(self->utf8) >= UTF8_CACHE_LIMIT) PyDict_Clear(self->utf8);
-        if (PyDict_SetItem(self->utf8, text, bytes) < 0) { Py_DECREF(bytes); return -1; }
-        Py_DECREF(bytes);  /* the cache holds it */
-    }
-    if (PyBytes_AsStringAndSize(bytes, &data, &n) < 0) return -1;
-    return out_add(out, data, n);
-}
 
 /* 1: v is unset as the sparse format reads it (``not v or v in UNSET``), 0: set. */
 static int is_unset(Pairs *self, PyObject *v) {
@@ -931,7 +910,7 @@ static int pairs_write(Pairs *self, Out *out, PyObject *values, PyObject *comput
         if (memo != NULL) {
             text = PyDict_GetItemWithError(memo, value);
             if (text == NULL) { PyErr_Clear(); return 1; }  /* not seen yet, or unhashable */
-            if ((got = out_recurring(self, out, text)) != 0) return got;
+            if ((got = out_value(out, text)) != 0) return got;
             continue;
         }
         if (PyErr_Occurred()) { PyErr_Clear(); return 1; }
@@ -939,7 +918,7 @@ static int pairs_write(Pairs *self, Out *out, PyObject *values, PyObject *comput
         if (text != NULL) {
             /* _BarePairs: non-empty text only, anything else goes to Python */
             if (!PyUnicode_CheckExact(value) || PyUnicode_GetLength(value) == 0) return 1;
-            if ((got = out_recurring(self, out, text)) != 0) return got;
+            if ((got = out_value(out, text)) != 0) return got;
             if ((got = out_value(out, value)) != 0) return got;
             continue;
         }
@@ -961,7 +940,7 @@ static int pairs_write(Pairs *self, Out *out, PyObject *values, PyObject *comput
             if (unset < 0) return -1;
             if (unset) continue;
         }
-        if ((got = out_recurring(self, out, id->prefix)) != 0) return got;
+        if ((got = out_value(out, id->prefix)) != 0) return got;
         if (PyLong_CheckExact(v)) {
             got = out_value(out, v);  /* 1 for a negative or huge id: Python writes it */
         } else {
@@ -1028,9 +1007,6 @@ static int Pairs_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
         self->id[i].key = PyTuple_GetItem(id, 2);
         self->id[i].kept = kept;
     }
-    Py_CLEAR(self->utf8);
-    self->utf8 = PyDict_New();
-    if (self->utf8 == NULL) return -1;
     Py_INCREF(memos); self->memos = memos;
     Py_INCREF(bare); self->bare = bare;
     Py_INCREF(dropped); self->dropped = dropped;
@@ -1050,14 +1026,12 @@ static int Pairs_traverse(PyObject *obj, visitproc visit, void *arg) {
     Py_VISIT(self->ids);
     Py_VISIT(self->unset);
     Py_VISIT(self->value_text);
-    Py_VISIT(self->utf8);
     return 0;
 }
 
 static int Pairs_clear(PyObject *obj) {
     Pairs *self = (Pairs *)obj;
     self->nids = 0;  /* the ids' borrowed objects go with the tuple */
-    Py_CLEAR(self->utf8);
     Py_CLEAR(self->memos);
     Py_CLEAR(self->bare);
     Py_CLEAR(self->dropped);
