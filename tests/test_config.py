@@ -176,3 +176,11 @@ def test_shipped_example_loads_without_warnings(caplog):
                                                  "fmc-branch.example.net:8302"]
     assert settings.streams[0].secondary.address == "10.62.148.76:8302"
     assert not settings.selection.wants(123)  # metadata written: false in the example
+
+
+def test_every_record_the_metadata_cache_learns_from_is_metadata_to_the_client():
+    """The client hands only METADATA_RECORDS to the cache (and decodes them even when
+    they are not written): a stored type missing there would never decorate anything."""
+    from estreamer.records.metadata import STORES
+
+    assert set(STORES) | {117} <= config.METADATA_RECORDS

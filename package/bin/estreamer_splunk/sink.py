@@ -53,31 +53,33 @@ def _time_fields(record_type: int, keys: tuple[str, ...]) -> tuple[str | None, s
 _time_positions: dict[tuple[int, int], tuple[int | None, int | None]] = {}
 
 
-def _time_values(record: Record) -> tuple[Any, Any]:
-    """The record's event second and microsecond as decoded (None where it has none)."""
-    values, names = record.values, record.names
-    if values is None or names is None:
-        second_key, usec_key = _time_fields(record.record_type, record.field_names())
-        return (record.get(second_key) if second_key else None,
-                record.get(usec_key) if usec_key else None)
-    key = (record.record_type, names.serial)
-    found = _time_positions.get(key)
-    if found is None:
-        if len(_time_positions) > 4096:  # layouts are few; this only bounds the table
-            _time_positions.clear()
-        second_key, usec_key = _time_fields(record.record_type, names)
-        # names.position is what Record.get reads: the last of a repeated name
-        found = _time_positions[key] = (names.position[second_key] if second_key else None,
-                                        names.position[usec_key] if usec_key else None)
-    second_at, usec_at = found
-    return (None if second_at is None else values[second_at],
-            None if usec_at is None else values[usec_at])
+def _time_positions_of(record_type: int, names: Any) -> tuple[int | None, int | None]:
+    """Where a flat record of this layout holds its event second and microsecond (found
+    once, then kept in _time_positions)."""
+    if len(_time_positions) > 4096:  # layouts are few; this only bounds the table
+        _time_positions.clear()
+    second_key, usec_key = _time_fields(record_type, names)
+    # names.position is what Record.get reads: the last of a repeated name
+    found = _time_positions[(record_type, names.serial)] = (
+        names.position[second_key] if second_key else None,
+        names.position[usec_key] if usec_key else None)
+    return found
 
 
 def event_clock(record: Record) -> Clock | None:
     """(second, microsecond) of the record's event: its own event time, else the archive
     second; None lets splunkd decide."""
-    second, usec = _time_values(record)
+    values, names = record.values, record.names
+    if values is None or names is None:
+        second_key, usec_key = _time_fields(record.record_type, record.field_names())
+        second = record.get(second_key) if second_key else None
+        usec = record.get(usec_key) if usec_key else None
+    else:
+        # a flat record (nearly all): one look-up by layout, then by position
+        found = _time_positions.get((record.record_type, names.serial))
+        second_at, usec_at = found or _time_positions_of(record.record_type, names)
+        second = None if second_at is None else values[second_at]
+        usec = None if usec_at is None else values[usec_at]
     if not isinstance(second, int) or isinstance(second, bool) or second <= 0:
         second = record.archive_timestamp or None
         usec = 0

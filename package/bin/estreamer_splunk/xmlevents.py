@@ -117,8 +117,10 @@ class EventTemplate:
             if clock is not None and data:
                 second, usec = clock
                 # the data (~2 kB) is copied once, by the join, not into an event first
+                if "&" in data or "<" in data or ">" in data or not data.isascii():
+                    data = escape_text(data)
                 extend((f"{head}<time>{second}.{usec:06d}</time>{middle}<data>",
-                        escape_text(data), "</data><done /></event>"))
+                        data, "</data><done /></event>"))
             else:
                 out.append(self.render(data, time_text(clock), middle))
             if len(out) >= _PIECE_PARTS:

@@ -85,11 +85,13 @@ def record_header(payload: bytes | bytearray | memoryview, offset: int = -1
         "(expected payload = recordLength + 8 or + 16)", record_type, offset)
 
 
-def decode_record(payload: bytes | bytearray | memoryview, offset: int = -1) -> Record:
-    """Decode one Event Data payload (record header + body)."""
-    buf = bytes(payload)
+def decode_record(payload: bytes | bytearray | memoryview, offset: int = -1,
+                  header: tuple[int, int, int] | None = None) -> Record:
+    """Decode one Event Data payload (record header + body); ``header``: what
+    :func:`record_header` returned for it, when the caller has read it already."""
+    buf = payload if type(payload) is bytes else bytes(payload)
     size = len(buf)
-    record_type, start, archive = record_header(buf, offset)
+    record_type, start, archive = record_header(buf, offset) if header is None else header
     layout = RECORDS.get(record_type)
     if layout is None:
         raise RecordDecodeError(

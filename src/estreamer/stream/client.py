@@ -536,7 +536,7 @@ class StreamClient:
         status = self.status
         tracker = self.tracker
         cache = self.cache
-        selection = self.selection
+        wanted_types = None if self.selection is None else self.selection.types
         room = None if self.max_events is None else self.max_events - status.handled
         out: list[Record] = []
         notes: list[tuple[int, bytes]] = []
@@ -547,35 +547,40 @@ class StreamClient:
             status.received += 1
             try:
                 # type and archive second only: records that are skipped need no decoding
-                record_type, _, second = record_header(payload, item.offset)
+                header = record_header(payload, item.offset)
             except RecordDecodeError as err:
                 self._decode_error(err, err.record_type, item.offset)
                 continue
+            record_type, _, second = header
             fresh = tracker.is_new(second, payload)
             if fresh:
                 notes.append((second, payload))
             else:
                 status.duplicates += 1
-            wanted = fresh and (selection is None or selection.wants(record_type))
-            if not wanted and record_type not in METADATA_RECORDS:
+            wanted = fresh and (wanted_types is None or record_type in wanted_types)
+            metadata = record_type in METADATA_RECORDS
+            if not (wanted or metadata):
                 continue
             try:
-                record = decode_record(payload, item.offset)
+                record = decode_record(payload, item.offset, header)
             except RecordDecodeError as err:
                 self._decode_error(err, record_type, item.offset)
                 continue
-            cache.update(record)  # a name it knows already changes nothing to save
+            if metadata:
+                cache.update(record)  # a name it knows already changes nothing to save
             if wanted:
                 out.append(record)
+        decorate = cache.decorate
         for record in out:
-            cache.decorate(record)
+            decorate(record)
         if out:
             try:
                 self.sink.write(out)
             except EStreamerError as err:
                 raise _SinkFailed(f"the output refused {len(out)} records: {err}") from err
+        delivered = tracker.delivered
         for second, payload in notes:
-            tracker.delivered(second, payload)
+            delivered(second, payload)
         status.handled += len(out)
         # Work for the next checkpoint: records written, or records that move the
         # bookmark. Metadata sent again on each connection (archive second 0) is

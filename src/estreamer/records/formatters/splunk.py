@@ -443,8 +443,9 @@ def _forget_plans(enabled: bool) -> None:
 codegen.on_switch(_forget_plans)
 
 
-def _formatter(mode: str) -> Callable[[Record], str]:
-    """The line formatter of one mode, with plan caches of its own."""
+def _formatter(mode: str, name: str, doc: str) -> Callable[[Record], str]:
+    """The line formatter of one mode, with plan caches of its own; public as it is
+    (``name``, ``doc``), since a wrapper's call is a cost on every record."""
     #: plans of flat records, by record type and FieldNames serial
     flat_plans: dict[tuple[int, int], _Plan] = {}
     plans: dict[tuple[int, Any, int], _Plan] = {}
@@ -484,23 +485,21 @@ def _formatter(mode: str) -> Callable[[Record], str]:
             plan = _build(record, mode)
         return plan.render(fields, _rest(plan, record))
 
+    format_line.__name__ = format_line.__qualname__ = name
+    format_line.__doc__ = doc
     return format_line
 
 
-_format_default = _formatter(DEFAULT)
-_format_full = _formatter(FULL)
-_format_sparse = _formatter(SPARSE)
+format_splunk = _formatter(DEFAULT, "format_splunk", """One Splunk key=value line for
+    ``record`` (no trailing newline): eNcore's names, without the fields of
+    :data:`splunk_names.FULL_ONLY` and ids beside known names.""")
 
+format_splunk_full = _formatter(FULL, "format_splunk_full", """The line with every field
+    (``splunk-full``): ids beside their names included.""")
 
-def format_splunk(record: Record) -> str:
-    """One Splunk key=value line for ``record`` (no trailing newline): eNcore's names,
-    without the fields of :data:`splunk_names.FULL_ONLY` and ids beside known names."""
-    return _format_default(record)
-
-
-def format_splunk_full(record: Record) -> str:
-    """The line with every field (``splunk-full``): ids beside their names included."""
-    return _format_full(record)
+#: public in formatters/splunk_sparse.py, which holds what the sparse line leaves out
+_format_sparse = _formatter(SPARSE, "format_splunk_sparse", """One sparse Splunk
+    key=value line for ``record`` (no trailing newline).""")
 
 
 def field_names_for(record_type: int, full: bool = True) -> frozenset[str]:

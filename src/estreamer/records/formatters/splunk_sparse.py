@@ -18,7 +18,6 @@ from __future__ import annotations
 from functools import cache
 
 from estreamer.records.formatters import splunk
-from estreamer.records.record import Record
 
 #: Splunk name -> why the sparse format writes it even when zero or empty
 ALWAYS_KEPT: dict[str, str] = {
@@ -76,6 +75,5 @@ def search_defaults() -> dict[str, tuple[str, tuple[int, ...]]]:
     return out
 
 
-def format_splunk_sparse(record: Record) -> str:
-    """One sparse Splunk key=value line for ``record`` (no trailing newline)."""
-    return splunk._format_sparse(record)
+#: one sparse Splunk key=value line for a record (the line formatter itself, no wrapper)
+format_splunk_sparse = splunk._format_sparse
