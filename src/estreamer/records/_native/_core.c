@@ -46,6 +46,9 @@ enum {
 
 #define MAX_VALUES 1024
 
+/* the attribute name the decoder sets on the state, made once (core_exec) */
+static PyObject *block_type_name;
+
 typedef struct {
     PyObject_HEAD
     int *ops;
@@ -284,7 +287,7 @@ static PyObject *run(Decoder *self, const unsigned char *buf, Py_ssize_t p, Py_s
         case OP_RETURN:
             if (ops[pc + 2] >= 0) {
                 PyObject *bt = PyLong_FromLong(ops[pc + 2]);
-                int err = bt == NULL ? -1 : PyObject_SetAttrString(state, "block_type", bt);
+                int err = bt == NULL ? -1 : PyObject_SetAttr(state, block_type_name, bt);
                 Py_XDECREF(bt);
                 if (err < 0) goto fail;
             }
@@ -500,8 +503,29 @@ static PyObject *out_finish(Out *out, int got) {
     return text;
 }
 
-/* The texts of the line's values, as the plan's modes say, in a tuple of n + 1 (the
- * last slot left for the caller); NULL on error. */
+/* The text of the line's i-th value v, as the plan's mode says: a new reference, or
+ * NULL with an error set. */
+static PyObject *field_text(Renderer *self, Py_ssize_t i, PyObject *v) {
+    PyObject *text;
+    switch (self->modes[i]) {
+    case 0:
+        Py_INCREF(v);
+        return v;
+    case 1:
+        text = PyDict_GetItemWithError(self->quoted, v);  /* borrowed */
+        if (text != NULL && PyObject_IsTrue(text) == 1) {
+            Py_INCREF(text);
+            return text;
+        }
+        if (PyErr_Occurred()) return NULL;
+        return PyObject_CallFunctionObjArgs(self->text, v, NULL);
+    default:
+        return PyObject_CallFunctionObjArgs(self->value_text, v, NULL);
+    }
+}
+
+/* The texts of the line's values in a tuple of n + 1 (the last slot left for the
+ * caller): what PyUnicode_Format fills the template with; NULL on error. */
 static PyObject *fill_values(Renderer *self, PyObject *values) {
     PyObject *fill;
     Py_ssize_t i;
@@ -512,39 +536,38 @@ static PyObject *fill_values(Renderer *self, PyObject *values) {
     fill = PyTuple_New(self->n + 1);
     if (fill == NULL) return NULL;
     for (i = 0; i < self->n; i++) {
-        PyObject *v = PyTuple_GetItem(values, self->where[i]), *text = NULL;
-        if (v == NULL) { Py_DECREF(fill); return NULL; }
-        switch (self->modes[i]) {
-        case 0:
-            Py_INCREF(v);
-            text = v;
-            break;
-        case 1:
-            text = PyDict_GetItemWithError(self->quoted, v);  /* borrowed */
-            if (text != NULL && PyObject_IsTrue(text) == 1) {
-                Py_INCREF(text);
-                break;
-            }
-            if (PyErr_Occurred()) { Py_DECREF(fill); return NULL; }
-            text = PyObject_CallFunctionObjArgs(self->text, v, NULL);
-            break;
-        default:
-            text = PyObject_CallFunctionObjArgs(self->value_text, v, NULL);
+        PyObject *v = PyTuple_GetItem(values, self->where[i]), *text;
+        if (v == NULL || (text = field_text(self, i, v)) == NULL) {
+            Py_DECREF(fill);
+            return NULL;
         }
-        if (text == NULL) { Py_DECREF(fill); return NULL; }
         PyTuple_SetItem(fill, i, text);
     }
     return fill;
 }
 
-/* The line up to its ``rest``: part, value, part, ..., part; 0 written, 1 a value not
- * written so (not an int or a str, a lone surrogate), -1 error. */
-static int out_fields(Renderer *self, Out *out, PyObject *fill) {
+/* The line up to its ``rest``: part, value, part, ..., part, each value's text written
+ * as soon as it is made (no tuple of them); 0 written, 1 a value not written so (not
+ * an int or a str, a lone surrogate), -1 error. */
+static int out_fields(Renderer *self, Out *out, PyObject *values) {
     Py_ssize_t i;
     int got = 0;
+    if (!PyTuple_Check(values)) {
+        PyErr_SetString(PyExc_TypeError, "Renderer: values must be a tuple");
+        return -1;
+    }
     for (i = 0; i < self->n && got == 0; i++) {
+        PyObject *v = PyTuple_GetItem(values, self->where[i]), *text;
         got = out_part(out, self->parts, i);
-        if (got == 0) got = out_value(out, PyTuple_GetItem(fill, i));
+        if (got != 0) break;
+        if (v == NULL) return -1;
+        if (self->modes[i] == 0) {
+            got = out_value(out, v);
+            continue;
+        }
+        if ((text = field_text(self, i, v)) == NULL) return -1;
+        got = out_value(out, text);
+        Py_DECREF(text);
     }
     return got == 0 ? out_part(out, self->parts, self->n) : got;
 }
@@ -556,20 +579,20 @@ static PyObject *Renderer_call(PyObject *obj, PyObject *args, PyObject *kwargs) 
     int got;
 
     if (!PyArg_ParseTuple(args, "OO", &values, &rest)) return NULL;
-    fill = fill_values(self, values);
-    if (fill == NULL) return NULL;
-    Py_INCREF(rest);
-    PyTuple_SetItem(fill, self->n, rest);
     out_init(&out);
-    got = out_fields(self, &out, fill);
+    got = out_fields(self, &out, values);
     if (got == 0) got = out_value(&out, rest);
     if (got == 0) got = out_part(&out, self->parts, self->n + 1);
     line = out_finish(&out, got);
     if (line == Py_None) {  /* what the Python plan's % does */
         Py_DECREF(line);
+        fill = fill_values(self, values);
+        if (fill == NULL) return NULL;
+        Py_INCREF(rest);
+        PyTuple_SetItem(fill, self->n, rest);
         line = PyUnicode_Format(self->template, fill);
+        Py_DECREF(fill);
     }
-    Py_DECREF(fill);
     return line;
 }
 
@@ -1084,7 +1107,7 @@ typedef struct {
 static PyObject *Line_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
     Line *self = (Line *)obj;
     Renderer *renderer = (Renderer *)self->renderer;
-    PyObject *values, *computed, *fill, *line;
+    PyObject *values, *computed;
     Out out;
     int got;
 
@@ -1093,15 +1116,11 @@ static PyObject *Line_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
         PyErr_SetString(PyExc_TypeError, "Line(values: tuple, computed: dict)");
         return NULL;
     }
-    fill = fill_values(renderer, values);
-    if (fill == NULL) return NULL;
     out_init(&out);
-    got = out_fields(renderer, &out, fill);
+    got = out_fields(renderer, &out, values);
     if (got == 0) got = pairs_write((Pairs *)self->pairs, &out, values, computed);
     if (got == 0) got = out_part(&out, renderer->parts, renderer->n + 1);
-    line = out_finish(&out, got);
-    Py_DECREF(fill);
-    return line;
+    return out_finish(&out, got);
 }
 
 static int Line_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
@@ -1161,7 +1180,11 @@ static PyType_Spec line_spec = {
 };
 
 static int core_exec(PyObject *module) {
-    PyObject *type = PyType_FromSpec(&decoder_spec);
+    PyObject *type;
+    if (block_type_name == NULL
+        && (block_type_name = PyUnicode_InternFromString("block_type")) == NULL)
+        return -1;
+    type = PyType_FromSpec(&decoder_spec);
     if (type == NULL) return -1;
     if (PyModule_AddObject(module, "Decoder", type) < 0) { Py_DECREF(type); return -1; }
     type = PyType_FromSpec(&renderer_spec);
