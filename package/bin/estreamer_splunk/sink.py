@@ -85,7 +85,7 @@ def event_clock(record: Record) -> Clock | None:
         usec = 0
     if second is None:
         return None
-    if not isinstance(usec, int) or not 0 <= usec < 1_000_000:
+    if not isinstance(usec, int) or isinstance(usec, bool) or not 0 <= usec < 1_000_000:
         usec = 0
     return second, usec
 
