@@ -312,6 +312,71 @@ def test_the_decorator_reads_tables_as_the_generated_code_does() -> None:
 
 
 @native
+def test_the_decorator_remembers_each_steps_last_lookup_until_the_tables_change() -> None:
+    """With the cache's generation list, a step whose key repeats gives its last result
+    without looking it up again; a new item in the list (a table changed) forgets that."""
+    devices = {1: "fw1"}
+    calls: list[Any] = []
+
+    def fn(v: Any) -> Any:
+        calls.append(v)
+        return f"fn {v}"
+
+    generation = [0]
+    steps = (((0,), devices, {5: "fallback5"}, None, None, "deviceName"),
+             ((0, 1), {(1, "a b"): "pair"}, None, None, None, "composite"),
+             ((1,), None, None, None, fn, "fn"))
+    decorate = _native.CORE.Decorator(steps, generation)
+
+    def names(values: tuple) -> dict[str, Any]:
+        computed: dict[str, Any] = {}
+        decorate(values, computed)
+        return computed
+
+    first = names((1, "a b"))
+    assert first == {"deviceName": "fw1", "composite": "pair", "fn": "fn a b"}
+    devices[1] = "changed behind the cache's back"  # seen only after the list changes
+    assert names((1, "".join(["a", " b"]))) == first  # an equal key, not the same object
+    assert calls == ["a b"]
+    generation[0] += 1
+    assert names((1, "a b"))["deviceName"] == "changed behind the cache's back"
+    assert len(calls) == 2
+    devices[1] = "fw2"
+    # True equals 1 but is no int: looked up (and the table gives the entry of 1)
+    assert names((True, "a b"))["deviceName"] == "fw2"
+    del devices[1]
+    generation[0] += 1
+    assert names((1, "a b")) == {"composite": "pair", "fn": "fn a b"}
+    assert names((5, "x")) == {"deviceName": "fallback5", "fn": "fn x"}
+
+
+@native
+def test_decoration_follows_the_cache_as_names_are_learned_and_evicted() -> None:
+    """The cache changes its generation on every change of a table: a name learned,
+    replaced or evicted shows in the very next record decorated natively."""
+    payloads = [p for p in generate_mix(400, seed=5)]
+    records = [decode_record(p) for p in payloads]
+    event = next(r for r in records if r.record_type == 71 and r.values is not None)
+    device = event.get("deviceId")
+    cache = MetadataCache(limits={"devices": 2})
+
+    def device_name() -> Any:
+        again = decode_record(event.raw)
+        cache.decorate(again)
+        assert type(cache._plans[(71, again.names.serial)]).__name__ == "Decorator"
+        return again.computed.get("deviceName")
+
+    assert device_name() is None
+    cache.store("devices", device, "fw-a")
+    assert device_name() == "fw-a"
+    cache.store("devices", device, "fw-b")
+    assert device_name() == "fw-b"
+    cache.store("devices", device + 1, "other")
+    cache.store("devices", device + 2, "other")  # evicts the oldest: ours
+    assert device_name() is None
+
+
+@native
 def test_pairs_miss_goes_to_python_which_fills_the_memo() -> None:
     memo = {"fw1": " device=fw1"}
     pairs = _native.CORE.Pairs({"deviceName": memo}, {"hostIpAddress": " src_host="},

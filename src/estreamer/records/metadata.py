@@ -667,6 +667,9 @@ class MetadataCache:
         self._filling: dict[str, list[int]] = {}
         # (table, part) written differently from what was last saved
         self._changed: set[tuple[str, int]] = set()
+        # item 0 is replaced whenever a table's contents change: the native decorators
+        # remember each step's last look-up while it stays the same object
+        self._generation: list[int] = [0]
 
     # --- storing --------------------------------------------------------
     def table(self, name: str) -> OrderedDict[Key, Any]:
@@ -708,6 +711,7 @@ class MetadataCache:
             part = None
         table[key] = value
         table.move_to_end(key)
+        self._generation[0] += 1
         if part is None:
             part = part_of[key] = self._new_part(name)
         self._changed.add((name, part))
@@ -780,7 +784,7 @@ class MetadataCache:
                 (tuple(names.position[path] for path in deco.fields), self.table(deco.table),
                  FALLBACKS.get(deco.table), deco.part, None, deco.name)
                 for deco in _decorations(record_type, names))
-            fast = native.decorator(steps)
+            fast = native.decorator(steps, self._generation)
             if fast is not None:
                 self._plans[_plan_key(record_type, names)] = fast
                 return fast
@@ -889,6 +893,7 @@ class MetadataCache:
         """Load parsed parts (oldest part first, so recency survives a restart); the cache
         counts them as saved."""
         newest: dict[str, int] = {}
+        self._generation[0] += 1
         for name, part, entries in sorted(parts, key=lambda p: (p[0], p[1])):
             table = self.table(name)
             part_of = self._part_of.setdefault(name, {})

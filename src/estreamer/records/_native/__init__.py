@@ -76,7 +76,8 @@ def splunk_renderer(template: str, where: tuple[int, ...], modes: tuple[int, ...
     return renderer
 
 
-def decorator(steps: tuple[tuple[Any, ...], ...]) -> Callable[[tuple, dict], None] | None:
+def decorator(steps: tuple[tuple[Any, ...], ...], generation: list[int] | None = None
+              ) -> Callable[[tuple, dict], None] | None:
     """The native ``decorate(values, computed)`` of a flat record type, or None.
 
     Each step is ``(positions, table, fallback, part, fn, name)``, one decoration of
@@ -84,10 +85,14 @@ def decorator(steps: tuple[tuple[Any, ...], ...]) -> Callable[[tuple, dict], Non
     several); ``fn(key)`` when ``fn`` is set, else ``table.get(key)``, then
     ``fallback.get(key)`` (None: no fallback), then ``.get(part)`` of the entry (None:
     the entry itself); a result that is not None is stored as ``computed[name]``.
+
+    ``generation``: a list whose item 0 the owner replaces whenever a table changes
+    (the fallbacks never do, and the functions are pure). With it, each step keeps its
+    last key and result and skips the look-up while the key and the item stay the same.
     """
     if CORE is None:
         return None
-    decorate: Callable[[tuple, dict], None] = CORE.Decorator(steps)
+    decorate: Callable[[tuple, dict], None] = CORE.Decorator(steps, generation)
     return decorate
 
 

@@ -719,6 +719,10 @@ static PyObject *get_value(PyObject *table, PyObject *key) {
 typedef struct {
     Py_ssize_t *at, npos;
     PyObject *table, *fallback, *part, *fn, *name;  /* borrowed from Decorator.steps */
+    /* the last key looked up and what it gave (NULL: nothing), owned; valid while
+     * memo_key is set. Most ids repeat from one record to the next (the device, the
+     * zones, the policy, the zeros of unused fields): about 4 look-ups in 5. */
+    PyObject *memo_key, *memo_name;
 } Step;
 
 typedef struct {
@@ -726,7 +730,51 @@ typedef struct {
     PyObject *steps;  /* tuple of (positions, table, fallback, part, fn, name) */
     Step *step;
     Py_ssize_t n;
+    /* a list whose item 0 the metadata cache replaces whenever a table changes, and
+     * the item the memos were made under (owned; held, so its address is not reused):
+     * another item there means every memo is stale. NULL: no memos. */
+    PyObject *generation, *seen;
 } Decorator;
+
+static void forget_memos(Decorator *self) {
+    Py_ssize_t i;
+    for (i = 0; i < self->n; i++) {
+        Py_CLEAR(self->step[i].memo_key);
+        Py_CLEAR(self->step[i].memo_name);
+    }
+}
+
+/* 1 when v may stand for itself in a memo: an exact int or str (equal means the same
+ * dict entry and the same function result), or a tuple of them. */
+static int memo_safe(PyObject *v) {
+    Py_ssize_t i;
+    if (PyLong_CheckExact(v) || PyUnicode_CheckExact(v)) return 1;
+    if (!PyTuple_CheckExact(v)) return 0;
+    for (i = 0; i < PyTuple_Size(v); i++) {
+        PyObject *item = PyTuple_GetItem(v, i);
+        if (!PyLong_CheckExact(item) && !PyUnicode_CheckExact(item)) return 0;
+    }
+    return 1;
+}
+
+/* 1 when the values at the step's positions equal its memo key, 0 when not (or no
+ * memo, or a position out of range: the look-up then reports it), -1 error. */
+static int memo_hit(Step *s, PyObject *values) {
+    Py_ssize_t size = PyTuple_Size(values), i;
+    if (s->memo_key == NULL) return 0;
+    for (i = 0; i < s->npos; i++) {
+        PyObject *v, *m;
+        int eq;
+        if (s->at[i] >= size) return 0;
+        v = PyTuple_GetItem(values, s->at[i]);
+        m = s->npos == 1 ? s->memo_key : PyTuple_GetItem(s->memo_key, i);
+        if (v == m) continue;
+        if (Py_TYPE(v) != Py_TYPE(m)) return 0;  /* memo keys are exact ints and strs */
+        eq = PyObject_RichCompareBool(v, m, Py_EQ);
+        if (eq != 1) return eq;
+    }
+    return 1;
+}
 
 static PyObject *step_key(Step *s, PyObject *values) {
     Py_ssize_t size = PyTuple_Size(values), i;
@@ -761,10 +809,27 @@ static PyObject *Decorator_call(PyObject *obj, PyObject *args, PyObject *kwargs)
         PyErr_SetString(PyExc_TypeError, "Decorator(values: tuple, computed: dict)");
         return NULL;
     }
+    if (self->generation != NULL) {
+        PyObject *now = PyList_GetItem(self->generation, 0);  /* borrowed */
+        if (now == NULL) return NULL;
+        if (now != self->seen) {
+            forget_memos(self);
+            Py_INCREF(now);
+            Py_XDECREF(self->seen);
+            self->seen = now;
+        }
+    }
     for (i = 0; i < self->n; i++) {
         Step *s = &self->step[i];
-        PyObject *key = step_key(s, values), *name;
-        int err;
+        PyObject *key, *name;
+        int err, hit = memo_hit(s, values);
+        if (hit < 0) return NULL;
+        if (hit) {
+            if (s->memo_name != NULL && PyDict_SetItem(computed, s->name, s->memo_name) < 0)
+                return NULL;
+            continue;
+        }
+        key = step_key(s, values);
         if (key == NULL) return NULL;
         if (s->fn != Py_None) {
             name = PyObject_CallFunctionObjArgs(s->fn, key, NULL);
@@ -780,11 +845,17 @@ static PyObject *Decorator_call(PyObject *obj, PyObject *args, PyObject *kwargs)
                 name = part;
             }
         }
-        Py_DECREF(key);
-        if (name == NULL) {
-            if (PyErr_Occurred()) return NULL;
-            continue;
+        if (name == NULL && PyErr_Occurred()) { Py_DECREF(key); return NULL; }
+        if (self->generation != NULL && memo_safe(key)) {
+            Py_XDECREF(s->memo_key);
+            s->memo_key = key;  /* the reference taken by step_key */
+            Py_XINCREF(name);
+            Py_XDECREF(s->memo_name);
+            s->memo_name = name;
+        } else {
+            Py_DECREF(key);
         }
+        if (name == NULL) continue;
         err = PyDict_SetItem(computed, s->name, name);
         Py_DECREF(name);
         if (err < 0) return NULL;
@@ -794,16 +865,25 @@ static PyObject *Decorator_call(PyObject *obj, PyObject *args, PyObject *kwargs)
 
 static int Decorator_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
     Decorator *self = (Decorator *)obj;
-    PyObject *steps;
+    PyObject *steps, *generation = Py_None;
     Py_ssize_t i, j, n;
-    static char *kwlist[] = {"steps", NULL};
+    static char *kwlist[] = {"steps", "generation", NULL};
 
     if (self->steps != NULL) {
         PyErr_SetString(PyExc_TypeError, "Decorator is initialised once");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!", kwlist, &PyTuple_Type, &steps))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!|O", kwlist, &PyTuple_Type, &steps,
+                                     &generation))
         return -1;
+    if (generation != Py_None) {
+        if (!PyList_Check(generation) || PyList_Size(generation) != 1) {
+            PyErr_SetString(PyExc_TypeError, "Decorator: generation is a list of one item");
+            return -1;
+        }
+        Py_INCREF(generation);
+        self->generation = generation;
+    }
     n = PyTuple_Size(steps);
     /* one more, zeroed: dealloc frees the positions up to the first NULL */
     /* (PyMem_Calloc is not in the 3.9 limited API) */
@@ -848,14 +928,25 @@ static int Decorator_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
 }
 
 static int Decorator_traverse(PyObject *obj, visitproc visit, void *arg) {
-    Py_VISIT(((Decorator *)obj)->steps);
+    Decorator *self = (Decorator *)obj;
+    Py_ssize_t i;
+    Py_VISIT(self->steps);
+    Py_VISIT(self->generation);
+    Py_VISIT(self->seen);
+    for (i = 0; i < self->n; i++) {
+        Py_VISIT(self->step[i].memo_key);
+        Py_VISIT(self->step[i].memo_name);
+    }
     return 0;
 }
 
 static int Decorator_clear(PyObject *obj) {
     Decorator *self = (Decorator *)obj;
+    forget_memos(self);
     self->n = 0;  /* the steps' borrowed objects go with the tuple */
     Py_CLEAR(self->steps);
+    Py_CLEAR(self->generation);
+    Py_CLEAR(self->seen);
     return 0;
 }
 
@@ -873,8 +964,10 @@ static void Decorator_dealloc(PyObject *obj) {
 }
 
 static PyType_Slot decorator_slots[] = {
-    {Py_tp_doc, "Decorator(steps): a flat record's metadata decoration, called as the "
-                "generated decorate(values, computed)."},
+    {Py_tp_doc, "Decorator(steps, generation=None): a flat record's metadata decoration, "
+                "called as the generated decorate(values, computed); with generation (the "
+                "cache's list whose item changes with its tables) each step remembers its "
+                "last key and name."},
     {Py_tp_init, Decorator_init},
     {Py_tp_call, Decorator_call},
     {Py_tp_traverse, Decorator_traverse},
