@@ -47,10 +47,11 @@ def _time_fields(record_type: int, keys: tuple[str, ...]) -> tuple[str | None, s
     return second, usecond
 
 
-#: (record type, FieldNames.serial) -> where a flat record of that layout holds its event
-#: second and microsecond (None: it has none); found once per layout, not per record
-#: (the names of a layout are a tuple of ~130, slow to hash for every record)
-_time_positions: dict[tuple[int, int], tuple[int | None, int | None]] = {}
+#: FieldNames.serial << 32 | record type -> where a flat record of that layout holds its
+#: event second and microsecond (None: it has none); found once per layout, not per record
+#: (the names of a layout are a tuple of ~130, slow to hash for every record; an int
+#: key is cheaper than a tuple)
+_time_positions: dict[int, tuple[int | None, int | None]] = {}
 
 
 def _time_positions_of(record_type: int, names: Any) -> tuple[int | None, int | None]:
@@ -60,7 +61,7 @@ def _time_positions_of(record_type: int, names: Any) -> tuple[int | None, int | 
         _time_positions.clear()
     second_key, usec_key = _time_fields(record_type, names)
     # names.position is what Record.get reads: the last of a repeated name
-    found = _time_positions[(record_type, names.serial)] = (
+    found = _time_positions[names.serial << 32 | record_type] = (
         names.position[second_key] if second_key else None,
         names.position[usec_key] if usec_key else None)
     return found
@@ -76,7 +77,7 @@ def event_clock(record: Record) -> Clock | None:
         usec = record.get(usec_key) if usec_key else None
     else:
         # a flat record (nearly all): one look-up by layout, then by position
-        found = _time_positions.get((record.record_type, names.serial))
+        found = _time_positions.get(names.serial << 32 | record.record_type)
         second_at, usec_at = found or _time_positions_of(record.record_type, names)
         second = None if second_at is None else values[second_at]
         usec = None if usec_at is None else values[usec_at]

@@ -757,10 +757,11 @@ static int memo_safe(PyObject *v) {
     return 1;
 }
 
-/* 1 when the values at the step's positions equal its memo key, 0 when not (or no
- * memo, or a position out of range: the look-up then reports it), -1 error. */
-static int memo_hit(Step *s, PyObject *values) {
-    Py_ssize_t size = PyTuple_Size(values), i;
+/* 1 when the values at the step's positions (``size`` values) equal its memo key, 0
+ * when not (or no memo, or a position out of range: the look-up then reports it), -1
+ * error. */
+static int memo_hit(Step *s, PyObject *values, Py_ssize_t size) {
+    Py_ssize_t i;
     if (s->memo_key == NULL) return 0;
     for (i = 0; i < s->npos; i++) {
         PyObject *v, *m;
@@ -802,7 +803,7 @@ static PyObject *step_key(Step *s, PyObject *values) {
 static PyObject *Decorator_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
     Decorator *self = (Decorator *)obj;
     PyObject *values, *computed;
-    Py_ssize_t i;
+    Py_ssize_t i, size;
 
     if (!PyArg_UnpackTuple(args, "Decorator", 2, 2, &values, &computed)) return NULL;
     if (!PyTuple_Check(values) || !PyDict_Check(computed)) {
@@ -819,10 +820,11 @@ static PyObject *Decorator_call(PyObject *obj, PyObject *args, PyObject *kwargs)
             self->seen = now;
         }
     }
+    size = PyTuple_Size(values);
     for (i = 0; i < self->n; i++) {
         Step *s = &self->step[i];
         PyObject *key, *name;
-        int err, hit = memo_hit(s, values);
+        int err, hit = memo_hit(s, values, size);
         if (hit < 0) return NULL;
         if (hit) {
             if (s->memo_name != NULL && PyDict_SetItem(computed, s->name, s->memo_name) < 0)
