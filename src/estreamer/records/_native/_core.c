@@ -49,13 +49,50 @@ enum {
 /* the attribute name the decoder sets on the state, made once (core_exec) */
 static PyObject *block_type_name;
 
+/* The value an op made last and the raw bytes it made it from (up to 16, as two
+ * words): the next record's value at that op is often the same (the device, the
+ * policy and zone UUIDs, the rule, the addresses of one host), and is then the same
+ * object again: no text to format, no object to make and free, and an equal key
+ * that is also identical for the decoration and the line's memos. */
+typedef struct {
+    PyObject *obj;  /* owned, or NULL */
+    uint64_t a, b;
+} Recent;
+
 typedef struct {
     PyObject_HEAD
     int *ops;
     Py_ssize_t nops;
     PyObject *names;     /* tuple: the FieldNames of each variant */
     PyObject *fallback;  /* the Python fast path: f(buf, p, end, state) */
+    Recent *recent;      /* one per op (indexed by its position in ops) */
 } Decoder;
+
+static void forget_recent(Decoder *self) {
+    Py_ssize_t i;
+    if (self->recent == NULL) return;
+    for (i = 0; i < self->nops; i++) Py_CLEAR(self->recent[i].obj);
+}
+
+/* The value the op made last from raw (a, b), as a new reference; NULL if it made
+ * another (or none). */
+static PyObject *recent_value(Recent *r, uint64_t a, uint64_t b) {
+    if (r->obj == NULL || r->a != a || r->b != b) return NULL;
+    Py_INCREF(r->obj);
+    return r->obj;
+}
+
+/* v (a new reference, or NULL on error) is what the op made from raw (a, b): kept. */
+static PyObject *keep_recent(Recent *r, uint64_t a, uint64_t b, PyObject *v) {
+    if (v != NULL) {
+        Py_INCREF(v);
+        Py_XDECREF(r->obj);
+        r->obj = v;
+        r->a = a;
+        r->b = b;
+    }
+    return v;
+}
 
 static const char HEXDIGITS[] = "0123456789abcdef";
 
@@ -180,6 +217,10 @@ static uint32_t be32(const unsigned char *b) {
     return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
 }
 
+static uint64_t be64(const unsigned char *b) {
+    return ((uint64_t)be32(b) << 32) | be32(b + 4);
+}
+
 /* Runs the program. Returns (names, values) or, for an irregular record, NULL
  * with no exception set (*bail = 1); NULL with an exception on a real error. */
 static PyObject *run(Decoder *self, const unsigned char *buf, Py_ssize_t p, Py_ssize_t end,
@@ -190,6 +231,7 @@ static PyObject *run(Decoder *self, const unsigned char *buf, Py_ssize_t p, Py_s
     uint32_t block_type = 0;
     const int *ops = self->ops;
     PyObject *v = NULL, *tuple, *result;
+    Recent *r;
 
     *bail = 0;
     for (;;) {
@@ -218,23 +260,33 @@ static PyObject *run(Decoder *self, const unsigned char *buf, Py_ssize_t p, Py_s
         case OP_U32:
             regs[k] = be32(buf + p);
             p += 4;
-            v = PyLong_FromUnsignedLong((unsigned long)regs[k]);
+            r = &self->recent[pc];
+            v = recent_value(r, regs[k], 0);
+            if (v == NULL)
+                v = keep_recent(r, regs[k], 0, PyLong_FromUnsignedLong((unsigned long)regs[k]));
             break;
         case OP_U64:
-            regs[k] = ((uint64_t)be32(buf + p) << 32) | be32(buf + p + 4);
+            regs[k] = be64(buf + p);
             p += 8;
-            v = PyLong_FromUnsignedLongLong((unsigned long long)regs[k]);
+            r = &self->recent[pc];
+            v = recent_value(r, regs[k], 0);
+            if (v == NULL)
+                v = keep_recent(r, regs[k], 0,
+                                PyLong_FromUnsignedLongLong((unsigned long long)regs[k]));
             break;
         case OP_IPV4:
-            v = ipv4_text(buf + p);
+            r = &self->recent[pc];
+            v = recent_value(r, be32(buf + p), 0);
+            if (v == NULL) v = keep_recent(r, be32(buf + p), 0, ipv4_text(buf + p));
             p += 4;
             break;
         case OP_IPV6:
-            v = ipv6_text(buf + p);
-            p += 16;
-            break;
         case OP_UUID:
-            v = uuid_text(buf + p);
+            r = &self->recent[pc];
+            v = recent_value(r, be64(buf + p), be64(buf + p + 8));
+            if (v == NULL)
+                v = keep_recent(r, be64(buf + p), be64(buf + p + 8),
+                                ops[pc] == OP_IPV6 ? ipv6_text(buf + p) : uuid_text(buf + p));
             p += 16;
             break;
         case OP_MAC:
@@ -362,6 +414,11 @@ static int Decoder_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
         if (value == -1 && PyErr_Occurred()) { PyMem_Free(array); return -1; }
         array[i] = (int)value;
     }
+    forget_recent(self);
+    PyMem_Free(self->recent);
+    self->recent = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(Recent));
+    if (self->recent == NULL) { PyMem_Free(array); PyErr_NoMemory(); return -1; }
+    memset(self->recent, 0, (size_t)(n ? n : 1) * sizeof(Recent));
     PyMem_Free(self->ops);
     self->ops = array;
     self->nops = n;
@@ -383,6 +440,7 @@ static int Decoder_traverse(PyObject *obj, visitproc visit, void *arg) {
 
 static int Decoder_clear(PyObject *obj) {
     Decoder *self = (Decoder *)obj;
+    forget_recent(self);  /* ints and strs: nothing the collector follows */
     Py_CLEAR(self->names);
     Py_CLEAR(self->fallback);
     return 0;
@@ -393,6 +451,7 @@ static void Decoder_dealloc(PyObject *obj) {
     PyTypeObject *type = Py_TYPE(obj);
     PyObject_GC_UnTrack(obj);
     Decoder_clear(obj);
+    PyMem_Free(self->recent);
     PyMem_Free(self->ops);
     ((freefunc)PyType_GetSlot(type, Py_tp_free))(obj);
     Py_DECREF(type);
