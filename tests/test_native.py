@@ -395,6 +395,18 @@ def test_pairs_miss_goes_to_python_which_fills_the_memo() -> None:
 
 
 @native
+def test_pairs_take_each_keys_own_memo_whatever_its_place() -> None:
+    """Pairs remember which memo the key at each place of the dict had last time; a
+    record whose names sit at other places (a name missing) still gets each key's own."""
+    memos = {"a": {1: " a=1"}, "b": {1: " b=1"}, "c": {1: " c=1"}}
+    pairs = _native.CORE.Pairs(memos, {}, frozenset(), (), False, splunk.UNSET_TEXTS, str)
+    assert pairs((), {"a": 1, "b": 1}) == " a=1 b=1"
+    assert pairs((), {"b": 1, "c": 1}) == " b=1 c=1"
+    assert pairs((), {"c": 1}) == " c=1"
+    assert pairs((), {"a": 1, "b": 1, "c": 1}) == " a=1 b=1 c=1"
+
+
+@native
 def test_a_line_is_the_render_of_its_pairs_or_none() -> None:
     """Line(renderer, pairs) writes render(values, pairs(values, computed)) in one go,
     and gives None (the Python path) wherever either part would."""

@@ -1055,6 +1055,8 @@ typedef struct {
     int kept;            /* written even when unset (sparse) */
 } IdPair;
 
+#define PAIRS_SEEN 64
+
 typedef struct {
     PyObject_HEAD
     PyObject *memos;    /* computed key -> {value: " name=text"} */
@@ -1066,6 +1068,10 @@ typedef struct {
     IdPair *id;
     Py_ssize_t nids;
     int sparse;
+    /* the memo found for the computed key at each place of the dict last time (owned):
+     * records of a layout have their names in the same order, so the memos look-up is
+     * a pointer compare */
+    PyObject *seen_key[PAIRS_SEEN], *seen_memo[PAIRS_SEEN];
 } Pairs;
 
 /* 1: v is unset as the sparse format reads it (``not v or v in UNSET``), 0: set. */
@@ -1079,11 +1085,24 @@ static int is_unset(Pairs *self, PyObject *v) {
  * memo miss, a value not written so), -1 error. */
 static int pairs_write(Pairs *self, Out *out, PyObject *values, PyObject *computed) {
     PyObject *key, *value;
-    Py_ssize_t pos = 0, i;
+    Py_ssize_t pos = 0, i, place = 0;
     int got;
 
-    while (PyDict_Next(computed, &pos, &key, &value)) {
-        PyObject *memo = PyDict_GetItemWithError(self->memos, key), *text;
+    for (; PyDict_Next(computed, &pos, &key, &value); place++) {
+        PyObject *memo, *text;
+        if (place < PAIRS_SEEN && self->seen_key[place] == key) {
+            memo = self->seen_memo[place];
+        } else {
+            memo = PyDict_GetItemWithError(self->memos, key);
+            if (memo != NULL && place < PAIRS_SEEN) {
+                Py_INCREF(key);
+                Py_XDECREF(self->seen_key[place]);
+                self->seen_key[place] = key;
+                Py_INCREF(memo);
+                Py_XDECREF(self->seen_memo[place]);
+                self->seen_memo[place] = memo;
+            }
+        }
         if (memo != NULL) {
             text = PyDict_GetItemWithError(memo, value);
             if (text == NULL) { PyErr_Clear(); return 1; }  /* not seen yet, or unhashable */
@@ -1197,6 +1216,8 @@ static int Pairs_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
 
 static int Pairs_traverse(PyObject *obj, visitproc visit, void *arg) {
     Pairs *self = (Pairs *)obj;
+    Py_ssize_t i;
+    for (i = 0; i < PAIRS_SEEN; i++) Py_VISIT(self->seen_memo[i]);
     Py_VISIT(self->memos);
     Py_VISIT(self->bare);
     Py_VISIT(self->dropped);
@@ -1208,6 +1229,11 @@ static int Pairs_traverse(PyObject *obj, visitproc visit, void *arg) {
 
 static int Pairs_clear(PyObject *obj) {
     Pairs *self = (Pairs *)obj;
+    Py_ssize_t i;
+    for (i = 0; i < PAIRS_SEEN; i++) {
+        Py_CLEAR(self->seen_key[i]);
+        Py_CLEAR(self->seen_memo[i]);
+    }
     self->nids = 0;  /* the ids' borrowed objects go with the tuple */
     Py_CLEAR(self->memos);
     Py_CLEAR(self->bare);
