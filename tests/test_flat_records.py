@@ -73,15 +73,3 @@ def test_fields_built_on_first_use_then_the_dict_is_the_record() -> None:
     assert record.fields == {"deviceId": 2, "eventSecond": 1700000000}
     record.fields["deviceId"] = 9
     assert record.values is None and record.get("deviceId") == 9
-
-
-def test_a_flat_record_made_by_flat_is_the_one_init_makes() -> None:
-    """Record.flat (the decoder's shortcut past __init__) sets every slot as __init__
-    does, so a slot added to one and not the other fails here."""
-    names = FieldNames(["deviceId", "eventSecond"])
-    args = (71, 1700000000, 5, b"raw", 12, (1, 1700000000), names)
-    made = Record.flat(*args)
-    reference = Record(71, None, 1700000000, 5, b"raw", 12, (1, 1700000000), names)
-    for slot in Record.__slots__:
-        assert getattr(made, slot) == getattr(reference, slot), slot
-    assert made.computed is not reference.computed

@@ -102,8 +102,8 @@ def decode_record(payload: bytes | bytearray | memoryview, offset: int = -1,
         flat = fast(buf, start, size, state) if fast is not None else None
         if flat is not None:
             names, values = flat
-            return Record.flat(record_type, archive, state.block_type, buf, offset, values,
-                               names)
+            return Record(record_type, None, archive, state.block_type, buf, offset,
+                          values, names)
         # irregular or not compiled: the reference walker
         fields: dict[str, Any] = {}
         _walk(buf, start, size, layout.steps, fields, state)

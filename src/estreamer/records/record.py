@@ -6,7 +6,6 @@ from itertools import count
 from typing import Any
 
 _serials = count()
-_new = object.__new__
 
 
 class FieldNames(tuple):
@@ -74,24 +73,6 @@ class Record:
         #: stream offset of the message that carried the record (-1: unknown)
         self.offset = offset
         self.computed: dict[str, Any] = {}
-
-    @classmethod
-    def flat(cls, record_type: int, archive_timestamp: int, block_type: int | None,
-             raw: bytes, offset: int, values: tuple, names: FieldNames) -> Record:
-        """``Record(record_type, None, archive_timestamp, block_type, raw, offset, values,
-        names)``, made without calling ``__init__`` through the type: the decoder makes
-        one for every record, and that call cost twice what these assignments do."""
-        self = _new(cls)
-        self.record_type = record_type
-        self._fields = None
-        self.values = values
-        self.names = names
-        self.archive_timestamp = archive_timestamp
-        self.block_type = block_type
-        self.raw = raw
-        self.offset = offset
-        self.computed = {}
-        return self
 
     @property
     def fields(self) -> dict[str, Any]:
