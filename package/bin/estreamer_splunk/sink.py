@@ -54,14 +54,15 @@ def _time_fields(record_type: int, keys: tuple[str, ...]) -> tuple[str | None, s
 _time_positions: dict[int, tuple[int | None, int | None]] = {}
 
 
-def _time_positions_of(record_type: int, names: Any) -> tuple[int | None, int | None]:
+def _time_positions_of(key: int, record_type: int, names: Any
+                       ) -> tuple[int | None, int | None]:
     """Where a flat record of this layout holds its event second and microsecond (found
-    once, then kept in _time_positions)."""
+    once, then kept in _time_positions under ``key``)."""
     if len(_time_positions) > 4096:  # layouts are few; this only bounds the table
         _time_positions.clear()
     second_key, usec_key = _time_fields(record_type, names)
     # names.position is what Record.get reads: the last of a repeated name
-    found = _time_positions[names.serial << 32 | record_type] = (
+    found = _time_positions[key] = (
         names.position[second_key] if second_key else None,
         names.position[usec_key] if usec_key else None)
     return found
@@ -77,8 +78,9 @@ def event_clock(record: Record) -> Clock | None:
         usec = record.get(usec_key) if usec_key else None
     else:
         # a flat record (nearly all): one look-up by layout, then by position
-        found = _time_positions.get(names.serial << 32 | record.record_type)
-        second_at, usec_at = found or _time_positions_of(record.record_type, names)
+        key = names.serial << 32 | record.record_type
+        second_at, usec_at = _time_positions.get(key) \
+            or _time_positions_of(key, record.record_type, names)
         second = None if second_at is None else values[second_at]
         usec = None if usec_at is None else values[usec_at]
     if not isinstance(second, int) or isinstance(second, bool) or second <= 0:
