@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -455,3 +456,78 @@ def test_splunk_plans_of_flat_records_render_natively() -> None:
         assert type(splunk._build(record, mode).render).__name__ == "Renderer"
     # the sparse line chooses pairs value by value: Python
     assert type(splunk._build(record, splunk.SPARSE).render).__name__ == "function"
+
+
+def _element_text(text: str) -> bytes:
+    """``text`` as ElementTree writes an element's text to a US-ASCII stream (what
+    splunklib's EventWriter sends splunkd)."""
+    element = ElementTree.Element("d")
+    element.text = text
+    return ElementTree.tostring(element, encoding="us-ascii", xml_declaration=False)[3:-4]
+
+
+@native
+@settings(max_examples=300, deadline=None)
+@given(values=st.tuples(st.integers(0, 2**64 - 1), st.text(), st.text()),
+       named=st.text(), head=st.binary(max_size=40), tail=st.binary(max_size=40))
+def test_a_lines_xml_is_elementtrees_text_of_the_line(values: tuple, named: str,
+                                                      head: bytes, tail: bytes) -> None:
+    """line(values, computed, head, tail): head, the line escaped as ElementTree escapes
+    element text for US-ASCII (&, <, > as entities, non-ASCII as character references,
+    all else as it is), tail; None wherever the line would be None, and for an empty
+    line. Hypothesis' text has every character: surrogates, astral, controls."""
+    template = "%s%s%s%s"
+    render = _native.CORE.Renderer(template, _native.template_parts(template), (1, 0, 2),
+                                   (0, 0, 0), {}, str, str)
+    pairs = _native.CORE.Pairs({"name": {named: f" name={named}"}}, {}, frozenset(), (),
+                               False, splunk.UNSET_TEXTS, str)
+    line = _native.CORE.Line(render, pairs)
+    for computed in ({}, {"name": named}):
+        text = line(values, computed)
+        xml = line(values, computed, head, tail)
+        if text is None or text == "":
+            assert xml is None
+        else:
+            assert xml == head + _element_text(text) + tail, (values, computed)
+    assert line(("", "", ""), {}) == "" and line(("", "", ""), {}, head, tail) is None
+    with pytest.raises(TypeError):
+        line(values, {}, head)  # a head without a tail
+    with pytest.raises(TypeError):
+        line(values, {}, "head", tail)
+
+
+@native
+def test_xml_lines_of_the_sample_stream_are_the_escaped_lines() -> None:
+    """Decoded and decorated records of every type: the XML form of the default line is
+    the escaped line, and the form declines only where the line is made in Python."""
+    cache = MetadataCache()
+    xml_form = splunk.XML_FORMS[format_splunk]
+    made = 0
+    for payload in generate_mix(1500):
+        record = decode_record(payload)
+        cache.update(record)
+        cache.decorate(record)
+        xml = xml_form(record, b"<data>", b"</data>")
+        line = format_splunk(record)
+        if xml is None:  # the plan or a memo was not there yet: format_line makes them
+            xml = xml_form(record, b"<data>", b"</data>")
+        if record.values is not None:
+            assert xml == b"<data>" + _element_text(line) + b"</data>", record.record_type
+            made += 1
+        else:
+            assert xml is None
+    assert made > 1000
+
+
+@native
+def test_pairs_remember_a_places_text_for_its_key_only() -> None:
+    """The text kept for a value at a place of the dict is the pair of that place's key:
+    the same value object under another key there is that key's pair."""
+    value = "fw1"
+    memos = {"a": {value: " a=fw1"}, "b": {value: " b=fw1"}}
+    pairs = _native.CORE.Pairs(memos, {}, frozenset(), (), False, splunk.UNSET_TEXTS, str)
+    assert pairs((), {"a": value}) == " a=fw1"
+    assert pairs((), {"a": value}) == " a=fw1"
+    assert pairs((), {"b": value}) == " b=fw1"
+    assert pairs((), {"a": value, "b": value}) == " a=fw1 b=fw1"
+    assert pairs((), {"b": value, "a": value}) == " b=fw1 a=fw1"

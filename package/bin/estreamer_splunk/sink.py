@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from estreamer.errors import EStreamerError
+from estreamer.records.formatters.splunk import XML_FORMS
 from estreamer.records.formatters.splunk_names import raw_name
 from estreamer.records.metadata import is_security_intelligence
 from estreamer.records.record import Record
@@ -125,6 +126,8 @@ class EventWriterSink:
                  decorate: bool = True, data_sourcetype: str = SOURCETYPE_DATA) -> None:
         self.writer = writer
         self.formatter = formatter
+        #: the formatter's native XML form, if it has one (None: pure Python)
+        self.xml = XML_FORMS.get(formatter)
         self.stanza = stanza
         self.source = source
         self.host = host
@@ -150,7 +153,8 @@ class EventWriterSink:
         si_middle = template.middle(SOURCETYPE_SI, host) if self.si_sourcetype else None
         # with no filter (the default) the candidates are not even collected
         allows = None if self.device_filter.mode == "none" else self.device_filter.allows
-        events: list[tuple[str, Clock | None, str]] = []
+        xml = self.xml
+        events: list[tuple[Any, Clock | None, str]] = []
         si = 0
         for record in records:
             if allows is not None and not allows(device_candidates(record)):
@@ -162,8 +166,12 @@ class EventWriterSink:
                 si += 1
             if not decorate:
                 record.computed.clear()
-            events.append((formatter(record), event_clock(record), middle))
-        pieces = template.events(events)
+            # with a native XML form the record itself goes on: its line is written
+            # straight into the event's bytes
+            events.append((record if xml is not None else formatter(record),
+                           event_clock(record), middle))
+        pieces: list[str] | list[bytes] = template.events(events) if xml is None \
+            else template.xml_events(events, xml, formatter)
         try:
             with self.lock:
                 write_events(self.writer, pieces)

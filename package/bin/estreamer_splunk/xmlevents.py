@@ -22,8 +22,10 @@ log and status events, which share the EventWriter's ``<stream>`` header and its
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Callable
+
+from estreamer.records.record import Record
 
 #: an event's time: whole seconds and microseconds (plain ints, microseconds from 0 to
 #: 999,999: nothing to escape)
@@ -136,6 +138,47 @@ class EventTemplate:
         return pieces
 
 
+    def xml_events(self, events: Iterable[tuple[Record, Clock | None, str]],
+                   xml: Callable[[Record, bytes, bytes], bytes | None],
+                   formatter: Callable[[Record], str]) -> list[bytes]:
+        """The XML of a batch of records given as (record, clock, middle), in order, as
+        bytes in pieces of :data:`PIECE_EVENTS` events: what :meth:`events` makes of
+        ``(formatter(record), clock, middle)``.
+
+        ``xml`` is the formatter's native XML form (formatters.splunk.XML_FORMS): it
+        writes the event's head, the escaped line and the tail itself, so the line is
+        never a str and never encoded. Where it declines (it returns None), the event
+        is made from ``formatter(record)`` by :meth:`render`.
+        """
+        head = self.head
+        pieces: list[bytes] = []
+        out: list[bytes] = []
+        append = out.append
+        last_second, opening = None, b""
+        middles: dict[str, bytes] = {}
+        for record, clock, middle in events:
+            event = None
+            if clock is not None:
+                second, usec = clock
+                if second != last_second:  # events come in runs of one second
+                    last_second, opening = second, f"{head}<time>{second}.".encode("ascii")
+                closing = middles.get(middle)
+                if closing is None:
+                    closing = middles[middle] = f"</time>{middle}<data>".encode("ascii")
+                event = xml(record, opening + b"%06d" % usec + closing, _TAIL)
+            if event is None:
+                event = self.render(formatter(record), time_text(clock), middle).encode("ascii")
+            append(event)
+            if len(out) >= PIECE_EVENTS:
+                pieces.append(b"".join(out))
+                out.clear()
+        if out:
+            pieces.append(b"".join(out))
+        return pieces
+
+
+_TAIL = b"</data><done /></event>"
+
 #: events per piece of a batch's XML: about 40 kB, so the piece, its encoded bytes and
 #: the string it is joined from stay under malloc's mmap threshold (128 kB) and reuse
 #: freed memory. A whole batch in one string (2 MB) was mapped and its pages faulted
@@ -144,16 +187,28 @@ PIECE_EVENTS = 16
 _PIECE_PARTS = 3 * PIECE_EVENTS
 
 
-def write_events(writer: Any, texts: Iterable[str]) -> None:
-    """Write events' XML (the pieces ``texts``) to splunkd through the EventWriter's
-    stream: its ``<stream>`` header first if nothing was written yet, then the pieces,
-    and one flush. The caller holds the lock it shares with the EventWriter's other
-    users."""
+def write_events(writer: Any, pieces: Sequence[str] | Sequence[bytes]) -> None:
+    """Write events' XML (the pieces, all str or all bytes, ASCII) to splunkd through
+    the EventWriter's stream: its ``<stream>`` header first if nothing was written yet,
+    then the pieces, and one flush. Bytes go to the binary stream under a text one
+    (sys.stdout.buffer), after the text layer is flushed, so nothing is encoded and
+    the order of all writes is kept. The caller holds the lock it shares with the
+    EventWriter's other users."""
     out = writer._out
     binary = not isinstance(out, io.TextIOBase)
     if not writer.header_written:
         out.write(b"<stream>" if binary else "<stream>")
         writer.header_written = True
-    for text in texts:
-        out.write(text.encode("ascii") if binary else text)
+    if pieces and isinstance(pieces[0], bytes) and not binary:
+        raw = getattr(out, "buffer", None)
+        if raw is None:  # a text stream without one (io.StringIO)
+            pieces = [piece.decode("ascii") for piece in pieces]  # type: ignore[union-attr]
+        else:
+            out.flush()
+            out, binary = raw, True
+    for piece in pieces:
+        if binary:
+            out.write(piece if isinstance(piece, bytes) else piece.encode("ascii"))
+        else:
+            out.write(piece)
     out.flush()

@@ -17,6 +17,9 @@
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* A str's UTF-8 without a copy: CPython keeps it with the str (ASCII text is its own
  * UTF-8), so writing a text is a memcpy, not a bytes object made and freed. In the
@@ -1072,6 +1075,11 @@ typedef struct {
      * records of a layout have their names in the same order, so the memos look-up is
      * a pointer compare */
     PyObject *seen_key[PAIRS_SEEN], *seen_memo[PAIRS_SEEN];
+    /* and the value (an exact str or int) and pair text written there last time
+     * (owned): decoration gives the same name object while an id repeats, and a
+     * memo's text is a function of its key and value, so an identical value at an
+     * identical key is the same text without the memo look-up */
+    PyObject *seen_value[PAIRS_SEEN], *seen_text[PAIRS_SEEN];
 } Pairs;
 
 /* 1: v is unset as the sparse format reads it (``not v or v in UNSET``), 0: set. */
@@ -1095,6 +1103,9 @@ static int pairs_write(Pairs *self, Out *out, PyObject *values, PyObject *comput
         } else {
             memo = PyDict_GetItemWithError(self->memos, key);
             if (memo != NULL && place < PAIRS_SEEN) {
+                /* the value and text kept here were another key's */
+                Py_CLEAR(self->seen_value[place]);
+                Py_CLEAR(self->seen_text[place]);
                 Py_INCREF(key);
                 Py_XDECREF(self->seen_key[place]);
                 self->seen_key[place] = key;
@@ -1104,8 +1115,22 @@ static int pairs_write(Pairs *self, Out *out, PyObject *values, PyObject *comput
             }
         }
         if (memo != NULL) {
-            text = PyDict_GetItemWithError(memo, value);
-            if (text == NULL) { PyErr_Clear(); return 1; }  /* not seen yet, or unhashable */
+            if (place < PAIRS_SEEN && self->seen_value[place] == value
+                && self->seen_key[place] == key) {
+                text = self->seen_text[place];
+            } else {
+                text = PyDict_GetItemWithError(memo, value);
+                if (text == NULL) { PyErr_Clear(); return 1; }  /* not seen, or unhashable */
+                if (place < PAIRS_SEEN && self->seen_key[place] == key
+                    && (PyUnicode_CheckExact(value) || PyLong_CheckExact(value))) {
+                    Py_INCREF(value);
+                    Py_XDECREF(self->seen_value[place]);
+                    self->seen_value[place] = value;
+                    Py_INCREF(text);
+                    Py_XDECREF(self->seen_text[place]);
+                    self->seen_text[place] = text;
+                }
+            }
             if ((got = out_value(out, text)) != 0) return got;
             continue;
         }
@@ -1217,7 +1242,11 @@ static int Pairs_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
 static int Pairs_traverse(PyObject *obj, visitproc visit, void *arg) {
     Pairs *self = (Pairs *)obj;
     Py_ssize_t i;
-    for (i = 0; i < PAIRS_SEEN; i++) Py_VISIT(self->seen_memo[i]);
+    for (i = 0; i < PAIRS_SEEN; i++) {
+        Py_VISIT(self->seen_memo[i]);
+        Py_VISIT(self->seen_value[i]);
+        Py_VISIT(self->seen_text[i]);
+    }
     Py_VISIT(self->memos);
     Py_VISIT(self->bare);
     Py_VISIT(self->dropped);
@@ -1233,6 +1262,8 @@ static int Pairs_clear(PyObject *obj) {
     for (i = 0; i < PAIRS_SEEN; i++) {
         Py_CLEAR(self->seen_key[i]);
         Py_CLEAR(self->seen_memo[i]);
+        Py_CLEAR(self->seen_value[i]);
+        Py_CLEAR(self->seen_text[i]);
     }
     self->nids = 0;  /* the ids' borrowed objects go with the tuple */
     Py_CLEAR(self->memos);
@@ -1271,6 +1302,101 @@ static PyType_Spec pairs_spec = {
 };
 
 
+/* XML element text as ElementTree writes it to a US-ASCII stream (what splunklib's
+ * EventWriter sends splunkd): ``&``, ``<``, ``>`` as entities, every non-ASCII
+ * character as a decimal character reference, every other byte as it is. */
+
+/* The position of the first byte from p on (up to end) that XML text cannot carry as
+ * it is: ``&``, ``<``, ``>`` or a byte of a non-ASCII character; end if none. A line
+ * is ~2 kB with nothing to escape in 4 lines of 5, so it is scanned 16 bytes a step. */
+static Py_ssize_t xml_special(const char *data, Py_ssize_t p, Py_ssize_t end) {
+#ifdef __SSE2__
+    const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>');
+    for (; p + 16 <= end; p += 16) {
+        __m128i b = _mm_loadu_si128((const __m128i *)(data + p));
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, amp), _mm_cmpeq_epi8(b, lt)),
+                                   _mm_cmpeq_epi8(b, gt));
+        int mask = _mm_movemask_epi8(hit) | _mm_movemask_epi8(b);  /* high bit: non-ASCII */
+        if (mask) {
+            int i = 0;
+            while (!(mask & 1)) { mask >>= 1; i++; }
+            return p + i;
+        }
+    }
+#endif
+    for (; p < end; p++) {
+        unsigned char c = (unsigned char)data[p];
+        if (c >= 0x80 || c == '&' || c == '<' || c == '>') return p;
+    }
+    return end;
+}
+
+/* Writes data[start:end] (UTF-8) escaped into out: 0, or 1 when it is not valid UTF-8
+ * (the caller's Python path then escapes the str), -1 error. */
+static int out_xml_text(Out *out, const char *data, Py_ssize_t start, Py_ssize_t end) {
+    Py_ssize_t p = start;
+    while (p < end) {
+        Py_ssize_t q = xml_special(data, p, end);
+        const unsigned char *b = (const unsigned char *)data + q;
+        uint32_t code;
+        int n;
+        char ref[16];
+        if (out_add(out, data + p, q - p) < 0) return -1;
+        if (q == end) break;
+        if (*b == '&') { if (out_add(out, "&amp;", 5) < 0) return -1; p = q + 1; continue; }
+        if (*b == '<') { if (out_add(out, "&lt;", 4) < 0) return -1; p = q + 1; continue; }
+        if (*b == '>') { if (out_add(out, "&gt;", 4) < 0) return -1; p = q + 1; continue; }
+        /* a non-ASCII character: its code point from the UTF-8 sequence */
+        if (*b >= 0xC2 && *b <= 0xDF) { n = 2; code = *b & 0x1Fu; }
+        else if (*b >= 0xE0 && *b <= 0xEF) { n = 3; code = *b & 0x0Fu; }
+        else if (*b >= 0xF0 && *b <= 0xF4) { n = 4; code = *b & 0x07u; }
+        else return 1;
+        if (q + n > end) return 1;
+        for (int i = 1; i < n; i++) {
+            if ((b[i] & 0xC0) != 0x80) return 1;
+            code = code << 6 | (b[i] & 0x3Fu);
+        }
+        if ((n == 3 && (code < 0x800 || (code >= 0xD800 && code <= 0xDFFF)))
+            || (n == 4 && (code < 0x10000 || code > 0x10FFFF)))
+            return 1;
+        if (out_add(out, ref, snprintf(ref, sizeof ref, "&#%u;", (unsigned)code)) < 0)
+            return -1;
+        p = q + n;
+    }
+    return 0;
+}
+
+/* The bytes of an XML event whose text is out's data from ``start`` on (a line that
+ * ``got`` says was written, 0): ``out[:start]``, the text escaped, ``tail``. None when
+ * the caller's Python path must make it (the line was not written here, it is empty,
+ * or not valid UTF-8); NULL with an error set. The buffer is freed. */
+static PyObject *xml_finish(Out *out, int got, Py_ssize_t start, PyObject *tail) {
+    PyObject *xml = NULL;
+    Py_ssize_t special;
+    if (got == 0 && out->len == start) got = 1;  /* empty: <data />, Python's to write */
+    if (got == 0) {
+        special = xml_special(out->data, start, out->len);
+        if (special == out->len) {  /* the usual line: nothing to escape */
+            got = out_add(out, PyBytes_AsString(tail), PyBytes_Size(tail));
+            if (got == 0) xml = PyBytes_FromStringAndSize(out->data, out->len);
+        } else {
+            Out escaped;
+            out_init(&escaped);
+            got = out_add(&escaped, out->data, special);
+            if (got == 0) got = out_xml_text(&escaped, out->data, special, out->len);
+            if (got == 0) got = out_add(&escaped, PyBytes_AsString(tail), PyBytes_Size(tail));
+            if (got == 0) xml = PyBytes_FromStringAndSize(escaped.data, escaped.len);
+            if (escaped.data != escaped.local) PyMem_Free(escaped.data);
+        }
+    }
+    if (got == 1) {
+        Py_INCREF(Py_None);
+        xml = Py_None;
+    }
+    if (out->data != out->local) PyMem_Free(out->data);
+    return xml;
+}
+
 /* the module's Renderer and Pairs types (Line checks what it is given) */
 static PyObject *renderer_type, *pairs_type;
 
@@ -1278,7 +1404,11 @@ static PyObject *renderer_type, *pairs_type;
  * Renderer's template and values with the Pairs written where the plan's ``rest``
  * goes, so the pairs are never a str of their own. None when either part would
  * take its Python path (a memo miss, a value not written directly): the caller then
- * makes the line as render(values, _rest(...)). */
+ * makes the line as render(values, _rest(...)).
+ *
+ * ``line(values, computed, head, tail)`` (bytes) gives the bytes of an XML element
+ * instead: head, the line as XML text (see xml_special), tail; never a str of the
+ * line, and no encoding of it. None as above, and for an empty line. */
 typedef struct {
     PyObject_HEAD
     PyObject *renderer, *pairs;
@@ -1287,20 +1417,23 @@ typedef struct {
 static PyObject *Line_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
     Line *self = (Line *)obj;
     Renderer *renderer = (Renderer *)self->renderer;
-    PyObject *values, *computed;
+    PyObject *values, *computed, *head = NULL, *tail = NULL;
     Out out;
-    int got;
+    int got = 0;
 
-    if (!PyArg_UnpackTuple(args, "Line", 2, 2, &values, &computed)) return NULL;
-    if (!PyDict_Check(computed)) {
-        PyErr_SetString(PyExc_TypeError, "Line(values: tuple, computed: dict)");
+    if (!PyArg_UnpackTuple(args, "Line", 2, 4, &values, &computed, &head, &tail)) return NULL;
+    if (!PyDict_Check(computed)
+        || (head != NULL && (tail == NULL || !PyBytes_Check(head) || !PyBytes_Check(tail)))) {
+        PyErr_SetString(PyExc_TypeError,
+                        "Line(values: tuple, computed: dict[, head: bytes, tail: bytes])");
         return NULL;
     }
     out_init(&out);
-    got = out_fields(renderer, &out, values);
+    if (head != NULL) got = out_add(&out, PyBytes_AsString(head), PyBytes_Size(head));
+    if (got == 0) got = out_fields(renderer, &out, values);
     if (got == 0) got = pairs_write((Pairs *)self->pairs, &out, values, computed);
     if (got == 0) got = out_part(&out, renderer->parts, renderer->n + 1);
-    return out_finish(&out, got);
+    return head == NULL ? out_finish(&out, got) : xml_finish(&out, got, PyBytes_Size(head), tail);
 }
 
 static int Line_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
@@ -1345,7 +1478,8 @@ static void Line_dealloc(PyObject *obj) {
 
 static PyType_Slot line_slots[] = {
     {Py_tp_doc, "Line(renderer, pairs): a flat record's Splunk line, called as "
-                "line(values, computed); None when the Python path must make it."},
+                "line(values, computed), or its XML element's bytes as line(values, "
+                "computed, head, tail); None when the Python path must make it."},
     {Py_tp_init, Line_init},
     {Py_tp_call, Line_call},
     {Py_tp_traverse, Line_traverse},

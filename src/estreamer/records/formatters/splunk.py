@@ -162,8 +162,9 @@ class _Plan(NamedTuple):
     # a value is not in its memo yet (then _rest fills it); None: no native core
     fast_rest: Callable[[tuple, dict], str | None] | None = None
     # native whole line of a flat record: fast_line(values, computed) -> the line, or
-    # None when the Python path must make it; None: no native core (or a sparse plan)
-    fast_line: Callable[[tuple, dict], str | None] | None = None
+    # None when the Python path must make it; None: no native core (or a sparse plan).
+    # fast_line(values, computed, head, tail) -> an XML element's bytes (format_xml).
+    fast_line: Callable[..., Any] | None = None
 
 
 _TIME_NAME = "event_sec"
@@ -443,6 +444,15 @@ def _forget_plans(enabled: bool) -> None:
 codegen.on_switch(_forget_plans)
 
 
+#: formatter -> ``xml(record, head, tail)``: the bytes of an XML element whose text is
+#: the record's line (``head``, the line escaped as XML text in US-ASCII as ElementTree
+#: writes it, ``tail``), made by the native core without a str of the line; None when
+#: the formatter must make the line (a record not flat, a layout not seen yet, a memo
+#: miss, an empty line). Filled only when the native core is loaded, for the formats
+#: whose whole line the core writes. The add-on's event writer uses it (issue 11).
+XML_FORMS: dict[Callable[[Record], str], Callable[[Record, bytes, bytes], bytes | None]] = {}
+
+
 def _formatter(mode: str, name: str, doc: str) -> Callable[[Record], str]:
     """The line formatter of one mode, with plan caches of its own; public as it is
     (``name``, ``doc``), since a wrapper's call is a cost on every record."""
@@ -485,8 +495,20 @@ def _formatter(mode: str, name: str, doc: str) -> Callable[[Record], str]:
             plan = _build(record, mode)
         return plan.render(fields, _rest(plan, record))
 
+    def format_xml(record: Record, head: bytes, tail: bytes) -> bytes | None:
+        values = record.values
+        if values is None:
+            return None
+        flat = flat_plans.get((record.record_type, record.names.serial))  # type: ignore[union-attr]
+        if flat is None or flat.fast_line is None:
+            return None
+        xml: bytes | None = flat.fast_line(values, record.computed, head, tail)
+        return xml
+
     format_line.__name__ = format_line.__qualname__ = name
     format_line.__doc__ = doc
+    if native.CORE is not None and mode != SPARSE:  # a sparse line has no native form
+        XML_FORMS[format_line] = format_xml
     return format_line
 
 
