@@ -531,3 +531,62 @@ def test_pairs_remember_a_places_text_for_its_key_only() -> None:
     assert pairs((), {"b": value}) == " b=fw1"
     assert pairs((), {"a": value, "b": value}) == " a=fw1 b=fw1"
     assert pairs((), {"b": value, "a": value}) == " b=fw1 a=fw1"
+
+
+@native
+@settings(max_examples=200, deadline=None)
+@given(order=st.permutations(list(range(70))), present=st.lists(st.integers(0, 3), min_size=70,
+                                                                 max_size=70),
+       nids=st.sampled_from([2, 64, 70]))
+def test_pairs_write_an_id_exactly_when_its_name_is_missing(order: list[int],
+                                                           present: list[int],
+                                                           nids: int) -> None:
+    """A raw id is written when its computed name is absent or None, wherever the name
+    sits in the dict (the places remember which ids a key names), past the 64 places
+    remembered and with more than 64 ids (then looked up)."""
+    keys = [f"k{n}" for n in range(70)]
+    memos = {key: {1: f" {key}=1"} for key in keys[::2]}  # even keys: written
+    dropped = frozenset(keys[1::2])                        # odd keys: left out
+    ids = tuple((n, f" id{n}=", keys[n], False) for n in range(nids))
+    pairs = _native.CORE.Pairs(memos, {}, dropped, ids, False, splunk.UNSET_TEXTS, str)
+    values = tuple(range(100, 170))
+    for shift in (0, 1):  # the same keys a place later: every place learns again
+        computed: dict[str, Any] = {f"pad{n}": 1 for n in range(shift)}
+        memos.update({f"pad{n}": {1: ""} for n in range(shift)})
+        for n in order:
+            if present[n] == 1:  # a name
+                computed[keys[n]] = 1
+            elif present[n] == 2 and n % 2:  # None (only left-out keys may hold it)
+                computed[keys[n]] = None
+        expected = "".join(memos[key][value] for key, value in computed.items()
+                           if key in memos) \
+            + "".join(f" id{n}={values[n]}" for n in range(nids)
+                      if computed.get(keys[n]) is None)
+        assert pairs(values, computed) == expected
+
+
+@native
+@settings(max_examples=150, deadline=None)
+@given(records=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4), st.integers(0, 4),
+                                  st.booleans()), min_size=1, max_size=40))
+def test_decorated_dicts_are_the_steps_names_in_order_whatever_the_shape(
+        records: list[tuple[int, int, int, bool]]) -> None:
+    """Records whose steps find names at changing places, names that change between
+    records of one shape, two steps storing one name (the later found one wins, at the
+    place of the first found), a dict that already holds something: each record's dict
+    is, key for key and in order, what storing each found name in step order makes."""
+    tables = [{1: "a", 2: "b", 3: "a"}, {2: "x", 3: "y", 4: "y"}, {3: "p", 4: "q"}]
+    steps = (((0,), tables[0], None, None, None, "first"),
+             ((1,), tables[1], None, None, None, "shared"),
+             ((2,), tables[2], None, None, None, "third"),
+             ((0,), tables[1], None, None, None, "shared"))
+    decorate = _native.CORE.Decorator(steps, [0])
+    for *values, held in records:
+        expected: dict[str, Any] = {"held": 1} if held else {}
+        for (at,), table, _, _, _, name in steps:
+            found = table.get(values[at])
+            if found is not None:
+                expected[name] = found
+        computed: dict[str, Any] = {"held": 1} if held else {}
+        decorate(tuple(values), computed)
+        assert list(computed.items()) == list(expected.items()), values

@@ -6,7 +6,9 @@ place of the installed core, and feeds every record layout the core decodes,
 mutated: bytes flipped, length words set to hostile values, bodies cut short,
 random bodies. Any memory error aborts the run (ASan), and every result is
 compared with the Python fast path's (a difference is a failure too); records
-decoded natively are also rendered as Splunk lines (the native renderer).
+decoded natively are also decorated and rendered as Splunk lines (the native
+decorator, pairs and renderer), and as the add-on's XML event text (checked against
+the line escaped in Python).
 
     python tools/fuzz_native.py [--seconds 60] [--seed N]
 
@@ -27,6 +29,7 @@ import time
 from importlib.machinery import ExtensionFileLoader
 from importlib.util import module_from_spec, spec_from_file_location
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "src/estreamer/records/_native/_core.c"
@@ -88,12 +91,13 @@ def fuzz(seconds: float, seed: int) -> int:
     from estreamer.records import _native, decoder
     from estreamer.records.catalogue import RECORDS
     from estreamer.records.decoder import decode_record
-    from estreamer.records.formatters.splunk import format_splunk
+    from estreamer.records.formatters.splunk import XML_FORMS, format_splunk
     from estreamer.records.formatters.splunk_sparse import format_splunk_sparse
     from estreamer.records.metadata import MetadataCache
     from estreamer.testing.samples import generate_mix
 
     assert _native.ACTIVE and _native.CORE.__file__.startswith(str(BUILD)), _native.STATUS
+    xml_form = XML_FORMS[format_splunk]
     # names for the ids of the samples: the native decorator and pairs run on every hit
     cache = MetadataCache()
     for sample in generate_mix(400, seed=7):
@@ -121,8 +125,14 @@ def fuzz(seconds: float, seed: int) -> int:
             if results[0][0] is not None and not isinstance(results[0][0], type):
                 native_hits += 1
                 record = cache.decorate(decode_record(payload))
-                format_splunk(record)  # the native decorator, pairs and renderer too
+                line = format_splunk(record)  # the native decorator, pairs and renderer too
                 format_splunk_sparse(record)
+                # the add-on's event text: the line escaped as XML text, in US-ASCII
+                xml = xml_form(record, b"<d>", b"</d>")
+                if xml is not None and xml != b"<d>" + escape(line).encode(
+                        "ascii", "xmlcharrefreplace") + b"</d>":
+                    print(f"fuzz-native: the XML form differs on record {rt}: {payload.hex()}")
+                    return 1
     print(f"fuzz-native: {runs:,} mutated records in {seconds:.0f} s under ASan+UBSan, "
           f"{native_hits:,} decoded natively, no memory error, same results as Python")
     return 0

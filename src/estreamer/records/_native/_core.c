@@ -785,7 +785,23 @@ typedef struct {
      * memo_key is set. Most ids repeat from one record to the next (the device, the
      * zones, the policy, the zeros of unused fields): about 4 look-ups in 5. */
     PyObject *memo_key, *memo_name;
+    /* the name it gives the record now (owned, during a call) and the next step that
+     * stores the same name (-1: none) */
+    PyObject *now;
+    Py_ssize_t next_same;
 } Step;
+
+/* The names of a record whose steps found names at the places of ``found`` (bit i:
+ * step i): a private dict of them, and the name of each step in it (owned). Records
+ * of a layout come in a few such shapes, and a record of a known shape has the same
+ * keys in the same order: its dict is this one copied whole (one block copy, no
+ * insertion and no resizing), then the names that differ from it replaced. */
+#define DECORATOR_SHAPES 8
+typedef struct {
+    uint64_t found;
+    PyObject *dict;   /* NULL: an unused entry */
+    PyObject **name;  /* one per step */
+} Shape;
 
 typedef struct {
     PyObject_HEAD
@@ -796,7 +812,19 @@ typedef struct {
      * the item the memos were made under (owned; held, so its address is not reused):
      * another item there means every memo is stale. NULL: no memos. */
     PyObject *generation, *seen;
+    /* recent shapes (layouts of up to 64 steps), the next entry to replace */
+    Shape shape[DECORATOR_SHAPES];
+    int next_shape;
 } Decorator;
+
+static void forget_shape(Decorator *self, Shape *sh) {
+    Py_ssize_t i;
+    if (sh->name != NULL)
+        for (i = 0; i < self->n; i++) Py_CLEAR(sh->name[i]);
+    PyMem_Free(sh->name);
+    sh->name = NULL;
+    Py_CLEAR(sh->dict);
+}
 
 static void forget_memos(Decorator *self) {
     Py_ssize_t i;
@@ -862,6 +890,57 @@ static PyObject *step_key(Step *s, PyObject *values) {
     return key;
 }
 
+/* 1 when a later step that stores the same name found one now (its name is the one
+ * the dict keeps). */
+static int shadowed(Decorator *self, Py_ssize_t i) {
+    for (i = self->step[i].next_same; i >= 0; i = self->step[i].next_same)
+        if (self->step[i].now != NULL) return 1;
+    return 0;
+}
+
+/* Stores the names the steps found now (Step.now) in ``computed`` as ``C[name] =
+ * found`` in step order: from a known shape's dict when ``computed`` starts empty,
+ * else one by one. 0, or -1 with an error set. */
+static int store_names(Decorator *self, PyObject *computed) {
+    Py_ssize_t i;
+    uint64_t found = 0;
+    Shape *sh = NULL;
+    int k, empty = self->n <= 64 && PyDict_Size(computed) == 0;
+    if (empty) {
+        for (i = 0; i < self->n; i++)
+            if (self->step[i].now != NULL) found |= (uint64_t)1 << i;
+        for (k = 0; k < DECORATOR_SHAPES && sh == NULL; k++)
+            if (self->shape[k].dict != NULL && self->shape[k].found == found)
+                sh = &self->shape[k];
+    }
+    if (sh != NULL) {
+        if (PyDict_Update(computed, sh->dict) < 0) return -1;
+        for (i = 0; i < self->n; i++) {
+            Step *s = &self->step[i];
+            if (s->now == NULL || s->now == sh->name[i] || shadowed(self, i)) continue;
+            if (PyDict_SetItem(computed, s->name, s->now) < 0) return -1;
+        }
+        return 0;
+    }
+    for (i = 0; i < self->n; i++) {
+        Step *s = &self->step[i];
+        if (s->now != NULL && PyDict_SetItem(computed, s->name, s->now) < 0) return -1;
+    }
+    if (!empty) return 0;  /* what the dict held before is not this shape's */
+    sh = &self->shape[self->next_shape];
+    self->next_shape = (self->next_shape + 1) % DECORATOR_SHAPES;
+    forget_shape(self, sh);
+    sh->name = PyMem_Malloc(((size_t)self->n + 1) * sizeof(PyObject *));
+    if (sh->name == NULL) { PyErr_NoMemory(); return -1; }
+    for (i = 0; i < self->n; i++) {
+        Py_XINCREF(self->step[i].now);
+        sh->name[i] = self->step[i].now;
+    }
+    sh->found = found;
+    if ((sh->dict = PyDict_Copy(computed)) == NULL) { forget_shape(self, sh); return -1; }
+    return 0;
+}
+
 static PyObject *Decorator_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
     Decorator *self = (Decorator *)obj;
     PyObject *values, *computed;
@@ -886,19 +965,19 @@ static PyObject *Decorator_call(PyObject *obj, PyObject *args, PyObject *kwargs)
     for (i = 0; i < self->n; i++) {
         Step *s = &self->step[i];
         PyObject *key, *name;
-        int err, hit = memo_hit(s, values, size);
-        if (hit < 0) return NULL;
+        int hit = memo_hit(s, values, size);
+        if (hit < 0) goto error;
         if (hit) {
-            if (s->memo_name != NULL && PyDict_SetItem(computed, s->name, s->memo_name) < 0)
-                return NULL;
+            Py_XINCREF(s->memo_name);
+            s->now = s->memo_name;
             continue;
         }
         key = step_key(s, values);
-        if (key == NULL) return NULL;
+        if (key == NULL) goto error;
         if (s->fn != Py_None) {
             name = PyObject_CallFunctionObjArgs(s->fn, key, NULL);
             if (name == Py_None) { Py_DECREF(name); name = NULL; }
-            else if (name == NULL) { Py_DECREF(key); return NULL; }
+            else if (name == NULL) { Py_DECREF(key); goto error; }
         } else {
             name = get_value(s->table, key);
             if (name == NULL && !PyErr_Occurred() && s->fallback != Py_None)
@@ -909,7 +988,7 @@ static PyObject *Decorator_call(PyObject *obj, PyObject *args, PyObject *kwargs)
                 name = part;
             }
         }
-        if (name == NULL && PyErr_Occurred()) { Py_DECREF(key); return NULL; }
+        if (name == NULL && PyErr_Occurred()) { Py_DECREF(key); goto error; }
         if (self->generation != NULL && memo_safe(key)) {
             Py_XDECREF(s->memo_key);
             s->memo_key = key;  /* the reference taken by step_key */
@@ -919,12 +998,14 @@ static PyObject *Decorator_call(PyObject *obj, PyObject *args, PyObject *kwargs)
         } else {
             Py_DECREF(key);
         }
-        if (name == NULL) continue;
-        err = PyDict_SetItem(computed, s->name, name);
-        Py_DECREF(name);
-        if (err < 0) return NULL;
+        s->now = name;
     }
+    if (store_names(self, computed) < 0) goto error;
+    for (i = 0; i < self->n; i++) Py_CLEAR(self->step[i].now);
     Py_RETURN_NONE;
+error:
+    for (i = 0; i < self->n; i++) Py_CLEAR(self->step[i].now);
+    return NULL;
 }
 
 static int Decorator_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
@@ -988,6 +1069,15 @@ static int Decorator_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
         }
         self->n = i + 1;
     }
+    for (i = 0; i < n; i++) {
+        Step *s = &self->step[i];
+        s->next_same = -1;
+        for (j = i + 1; j < n && s->next_same < 0; j++) {
+            int same = PyObject_RichCompareBool(s->name, self->step[j].name, Py_EQ);
+            if (same < 0) return -1;
+            if (same) s->next_same = j;
+        }
+    }
     return 0;
 }
 
@@ -997,6 +1087,12 @@ static int Decorator_traverse(PyObject *obj, visitproc visit, void *arg) {
     Py_VISIT(self->steps);
     Py_VISIT(self->generation);
     Py_VISIT(self->seen);
+    for (i = 0; i < DECORATOR_SHAPES; i++) {
+        Py_ssize_t j;
+        Py_VISIT(self->shape[i].dict);
+        if (self->shape[i].name != NULL)
+            for (j = 0; j < self->n; j++) Py_VISIT(self->shape[i].name[j]);
+    }
     for (i = 0; i < self->n; i++) {
         Py_VISIT(self->step[i].memo_key);
         Py_VISIT(self->step[i].memo_name);
@@ -1006,7 +1102,10 @@ static int Decorator_traverse(PyObject *obj, visitproc visit, void *arg) {
 
 static int Decorator_clear(PyObject *obj) {
     Decorator *self = (Decorator *)obj;
+    Py_ssize_t i;
     forget_memos(self);
+    for (i = 0; i < DECORATOR_SHAPES; i++) forget_shape(self, &self->shape[i]);
+    for (i = 0; i < self->n; i++) Py_CLEAR(self->step[i].now);
     self->n = 0;  /* the steps' borrowed objects go with the tuple */
     Py_CLEAR(self->steps);
     Py_CLEAR(self->generation);
@@ -1058,7 +1157,25 @@ typedef struct {
     int kept;            /* written even when unset (sparse) */
 } IdPair;
 
-#define PAIRS_SEEN 64
+/* What the Pairs know of one computed key: its kind, its memo or prefix, the ids it
+ * names. Kept by the key's address (the key is held, so the address stays its own)
+ * in a small open-addressed table: a plan has a few dozen keys, always the same
+ * objects (the decorations' names), so each is classified once, not looked up in
+ * the plan's dicts for every record. */
+typedef struct {
+    PyObject *key;      /* owned; NULL: a free slot */
+    int kind;           /* PAIR_MEMO, PAIR_BARE or PAIR_DROPPED */
+    PyObject *memo;     /* owned: the key's memo (MEMO), its " name=" (BARE) */
+    uint64_t ids;       /* the ids (bit i: id[i]) whose name this key is */
+    /* the value (an exact str or int) and pair text written for the key last time,
+     * owned: decoration gives the same name object while an id repeats, and a memo's
+     * text is a function of its key and value, so the same value is the same text */
+    PyObject *value, *text;
+} Known;
+
+#define PAIRS_KNOWN 128  /* a power of two */
+
+enum { PAIR_MEMO, PAIR_BARE, PAIR_DROPPED };
 
 typedef struct {
     PyObject_HEAD
@@ -1071,15 +1188,7 @@ typedef struct {
     IdPair *id;
     Py_ssize_t nids;
     int sparse;
-    /* the memo found for the computed key at each place of the dict last time (owned):
-     * records of a layout have their names in the same order, so the memos look-up is
-     * a pointer compare */
-    PyObject *seen_key[PAIRS_SEEN], *seen_memo[PAIRS_SEEN];
-    /* and the value (an exact str or int) and pair text written there last time
-     * (owned): decoration gives the same name object while an id repeats, and a
-     * memo's text is a function of its key and value, so an identical value at an
-     * identical key is the same text without the memo look-up */
-    PyObject *seen_value[PAIRS_SEEN], *seen_text[PAIRS_SEEN];
+    Known known[PAIRS_KNOWN];
 } Pairs;
 
 /* 1: v is unset as the sparse format reads it (``not v or v in UNSET``), 0: set. */
@@ -1089,68 +1198,114 @@ static int is_unset(Pairs *self, PyObject *v) {
     return PySequence_Contains(self->unset, v);
 }
 
+static void known_clear(Known *k) {
+    Py_CLEAR(k->key);
+    Py_CLEAR(k->memo);
+    Py_CLEAR(k->value);
+    Py_CLEAR(k->text);
+}
+
+/* The slot of ``key``: where it is known, or the free slot for it; NULL when the
+ * table is full (the key is then learned for one use). */
+static Known *known_slot(Pairs *self, PyObject *key) {
+    size_t h = ((uintptr_t)key >> 4) & (PAIRS_KNOWN - 1), n;
+    for (n = 0; n < PAIRS_KNOWN; n++, h = (h + 1) & (PAIRS_KNOWN - 1))
+        if (self->known[h].key == key || self->known[h].key == NULL) return &self->known[h];
+    return NULL;
+}
+
+/* Classifies ``key`` into the free slot ``k``: 0, 1 when the plan does not know the
+ * key (the Python path decides; ``k`` stays free), -1 error. */
+static int known_learn(Pairs *self, Known *k, PyObject *key) {
+    PyObject *memo;
+    Py_ssize_t i;
+    uint64_t ids = 0;
+    int kind;
+    if ((memo = PyDict_GetItemWithError(self->memos, key)) != NULL) {
+        kind = PAIR_MEMO;
+    } else if (!PyErr_Occurred() && (memo = PyDict_GetItemWithError(self->bare, key)) != NULL) {
+        kind = PAIR_BARE;
+    } else if (PyErr_Occurred()) {
+        PyErr_Clear();
+        return 1;  /* unhashable: Python's */
+    } else {
+        int dropped = PySet_Contains(self->dropped, key);
+        if (dropped != 1) { PyErr_Clear(); return 1; }
+        kind = PAIR_DROPPED;
+    }
+    for (i = 0; i < self->nids && i < 64; i++) {
+        int same = PyObject_RichCompareBool(self->id[i].key, key, Py_EQ);
+        if (same < 0) return -1;
+        if (same) ids |= (uint64_t)1 << i;
+    }
+    Py_INCREF(key);
+    k->key = key;
+    k->kind = kind;
+    Py_XINCREF(memo);
+    k->memo = memo;
+    k->ids = ids;
+    return 0;
+}
+
 /* The pairs of one record into out: 0 written, 1 the Python path must make them (a
  * memo miss, a value not written so), -1 error. */
 static int pairs_write(Pairs *self, Out *out, PyObject *values, PyObject *computed) {
     PyObject *key, *value;
-    Py_ssize_t pos = 0, i, place = 0;
-    int got;
+    Py_ssize_t pos = 0, i;
+    /* the ids whose name is in computed (not None); with more than 64 ids, each is
+     * looked up in computed */
+    uint64_t named = 0;
+    int got, exact = self->nids <= 64;
 
-    for (; PyDict_Next(computed, &pos, &key, &value); place++) {
-        PyObject *memo, *text;
-        if (place < PAIRS_SEEN && self->seen_key[place] == key) {
-            memo = self->seen_memo[place];
-        } else {
-            memo = PyDict_GetItemWithError(self->memos, key);
-            if (memo != NULL && place < PAIRS_SEEN) {
-                /* the value and text kept here were another key's */
-                Py_CLEAR(self->seen_value[place]);
-                Py_CLEAR(self->seen_text[place]);
-                Py_INCREF(key);
-                Py_XDECREF(self->seen_key[place]);
-                self->seen_key[place] = key;
-                Py_INCREF(memo);
-                Py_XDECREF(self->seen_memo[place]);
-                self->seen_memo[place] = memo;
-            }
+    while (PyDict_Next(computed, &pos, &key, &value)) {
+        Known own, *k = known_slot(self, key);
+        PyObject *text;
+        if (k == NULL) {  /* the table is full: learned for this pair only */
+            memset(&own, 0, sizeof own);
+            k = &own;
         }
-        if (memo != NULL) {
-            if (place < PAIRS_SEEN && self->seen_value[place] == value
-                && self->seen_key[place] == key) {
-                text = self->seen_text[place];
+        if (k->key == NULL && (got = known_learn(self, k, key)) != 0) return got;
+        if (value != Py_None) named |= k->ids;
+        switch (k->kind) {
+        case PAIR_MEMO:
+            if (k->value == value) {
+                text = k->text;
             } else {
-                text = PyDict_GetItemWithError(memo, value);
-                if (text == NULL) { PyErr_Clear(); return 1; }  /* not seen, or unhashable */
-                if (place < PAIRS_SEEN && self->seen_key[place] == key
-                    && (PyUnicode_CheckExact(value) || PyLong_CheckExact(value))) {
+                text = PyDict_GetItemWithError(k->memo, value);
+                if (text == NULL) { PyErr_Clear(); got = 1; break; }  /* not seen, unhashable */
+                if (k != &own && (PyUnicode_CheckExact(value) || PyLong_CheckExact(value))) {
                     Py_INCREF(value);
-                    Py_XDECREF(self->seen_value[place]);
-                    self->seen_value[place] = value;
+                    Py_XDECREF(k->value);
+                    k->value = value;
                     Py_INCREF(text);
-                    Py_XDECREF(self->seen_text[place]);
-                    self->seen_text[place] = text;
+                    Py_XDECREF(k->text);
+                    k->text = text;
                 }
             }
-            if ((got = out_value(out, text)) != 0) return got;
-            continue;
-        }
-        if (PyErr_Occurred()) { PyErr_Clear(); return 1; }
-        text = PyDict_GetItemWithError(self->bare, key);
-        if (text != NULL) {
+            got = out_value(out, text);
+            break;
+        case PAIR_BARE:
             /* _BarePairs: non-empty text only, anything else goes to Python */
-            if (!PyUnicode_CheckExact(value) || PyUnicode_GetLength(value) == 0) return 1;
-            if ((got = out_value(out, text)) != 0) return got;
-            if ((got = out_value(out, value)) != 0) return got;
-            continue;
+            if (!PyUnicode_CheckExact(value) || PyUnicode_GetLength(value) == 0) { got = 1; break; }
+            got = out_value(out, k->memo);
+            if (got == 0) got = out_value(out, value);
+            break;
+        default:
+            got = 0;
         }
-        if (PyErr_Occurred()) { PyErr_Clear(); return 1; }
-        if (PySet_Contains(self->dropped, key) != 1) { PyErr_Clear(); return 1; }
+        if (k == &own) known_clear(&own);
+        if (got != 0) return got;
     }
     for (i = 0; i < self->nids; i++) {
         IdPair *id = &self->id[i];
-        PyObject *v = PyDict_GetItemWithError(computed, id->key), *text;
-        if (v != NULL && v != Py_None) continue;
-        if (PyErr_Occurred()) return -1;
+        PyObject *v, *text;
+        if (exact) {
+            if (named >> i & 1) continue;
+        } else {
+            v = PyDict_GetItemWithError(computed, id->key);
+            if (v != NULL && v != Py_None) continue;
+            if (PyErr_Occurred()) return -1;
+        }
         if (id->at >= PyTuple_Size(values)) {
             PyErr_SetString(PyExc_IndexError, "Pairs: tuple index out of range");
             return -1;
@@ -1242,10 +1397,11 @@ static int Pairs_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
 static int Pairs_traverse(PyObject *obj, visitproc visit, void *arg) {
     Pairs *self = (Pairs *)obj;
     Py_ssize_t i;
-    for (i = 0; i < PAIRS_SEEN; i++) {
-        Py_VISIT(self->seen_memo[i]);
-        Py_VISIT(self->seen_value[i]);
-        Py_VISIT(self->seen_text[i]);
+    for (i = 0; i < PAIRS_KNOWN; i++) {
+        Py_VISIT(self->known[i].key);
+        Py_VISIT(self->known[i].memo);
+        Py_VISIT(self->known[i].value);
+        Py_VISIT(self->known[i].text);
     }
     Py_VISIT(self->memos);
     Py_VISIT(self->bare);
@@ -1259,12 +1415,7 @@ static int Pairs_traverse(PyObject *obj, visitproc visit, void *arg) {
 static int Pairs_clear(PyObject *obj) {
     Pairs *self = (Pairs *)obj;
     Py_ssize_t i;
-    for (i = 0; i < PAIRS_SEEN; i++) {
-        Py_CLEAR(self->seen_key[i]);
-        Py_CLEAR(self->seen_memo[i]);
-        Py_CLEAR(self->seen_value[i]);
-        Py_CLEAR(self->seen_text[i]);
-    }
+    for (i = 0; i < PAIRS_KNOWN; i++) known_clear(&self->known[i]);
     self->nids = 0;  /* the ids' borrowed objects go with the tuple */
     Py_CLEAR(self->memos);
     Py_CLEAR(self->bare);
