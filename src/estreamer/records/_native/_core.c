@@ -489,6 +489,8 @@ typedef struct {
     PyObject_HEAD
     PyObject *template;
     PyObject *parts;  /* tuple of n + 2 bytes: the template's UTF-8 around its %s */
+    const char **part;  /* their data and sizes (the bytes are held in parts) */
+    Py_ssize_t *part_size;
     Py_ssize_t n;
     Py_ssize_t *where;
     unsigned char *modes;
@@ -538,11 +540,9 @@ static int out_value(Out *out, PyObject *v) {
     return 1;
 }
 
-static int out_part(Out *out, PyObject *parts, Py_ssize_t i) {
-    char *data;
-    Py_ssize_t n;
-    if (PyBytes_AsStringAndSize(PyTuple_GetItem(parts, i), &data, &n) < 0) return -1;
-    return out_add(out, data, n);
+/* The template's i-th part into out. */
+static int out_part(Out *out, Renderer *self, Py_ssize_t i) {
+    return out_add(out, self->part[i], self->part_size[i]);
 }
 
 static void out_init(Out *out) {
@@ -620,7 +620,7 @@ static int out_fields(Renderer *self, Out *out, PyObject *values) {
     }
     for (i = 0; i < self->n && got == 0; i++) {
         PyObject *v = PyTuple_GetItem(values, self->where[i]), *text;
-        got = out_part(out, self->parts, i);
+        got = out_part(out, self, i);
         if (got != 0) break;
         if (v == NULL) return -1;
         if (self->modes[i] == 0) {
@@ -631,7 +631,7 @@ static int out_fields(Renderer *self, Out *out, PyObject *values) {
         got = out_value(out, text);
         Py_DECREF(text);
     }
-    return got == 0 ? out_part(out, self->parts, self->n) : got;
+    return got == 0 ? out_part(out, self, self->n) : got;
 }
 
 static PyObject *Renderer_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
@@ -644,7 +644,7 @@ static PyObject *Renderer_call(PyObject *obj, PyObject *args, PyObject *kwargs) 
     out_init(&out);
     got = out_fields(self, &out, values);
     if (got == 0) got = out_value(&out, rest);
-    if (got == 0) got = out_part(&out, self->parts, self->n + 1);
+    if (got == 0) got = out_part(&out, self, self->n + 1);
     line = out_finish(&out, got);
     if (line == Py_None) {  /* what the Python plan's % does */
         Py_DECREF(line);
@@ -682,14 +682,25 @@ static int Renderer_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
     n = PyTuple_Size(where);
     PyMem_Free(self->where);
     PyMem_Free(self->modes);
+    PyMem_Free(self->part);
+    PyMem_Free(self->part_size);
     self->where = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(Py_ssize_t));
     self->modes = PyMem_Malloc((size_t)(n ? n : 1));
-    if (self->where == NULL || self->modes == NULL) { PyErr_NoMemory(); return -1; }
+    self->part = PyMem_Malloc((size_t)(n + 2) * sizeof(const char *));
+    self->part_size = PyMem_Malloc((size_t)(n + 2) * sizeof(Py_ssize_t));
+    if (self->where == NULL || self->modes == NULL || self->part == NULL
+        || self->part_size == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
     for (i = 0; i < n + 2; i++) {
-        if (!PyBytes_Check(PyTuple_GetItem(parts, i))) {
+        PyObject *part = PyTuple_GetItem(parts, i);
+        if (!PyBytes_Check(part)) {
             PyErr_SetString(PyExc_TypeError, "Renderer: parts must be bytes");
             return -1;
         }
+        self->part[i] = PyBytes_AsString(part);
+        self->part_size[i] = PyBytes_Size(part);
     }
     for (i = 0; i < n; i++) {
         Py_ssize_t at = PyLong_AsSsize_t(PyTuple_GetItem(where, i));
@@ -738,6 +749,8 @@ static void Renderer_dealloc(PyObject *obj) {
     Renderer_clear(obj);
     PyMem_Free(self->where);
     PyMem_Free(self->modes);
+    PyMem_Free(self->part);
+    PyMem_Free(self->part_size);
     ((freefunc)PyType_GetSlot(type, Py_tp_free))(obj);
     Py_DECREF(type);
 }
@@ -1583,7 +1596,7 @@ static PyObject *Line_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
     if (head != NULL) got = out_add(&out, PyBytes_AsString(head), PyBytes_Size(head));
     if (got == 0) got = out_fields(renderer, &out, values);
     if (got == 0) got = pairs_write((Pairs *)self->pairs, &out, values, computed);
-    if (got == 0) got = out_part(&out, renderer->parts, renderer->n + 1);
+    if (got == 0) got = out_part(&out, renderer, renderer->n + 1);
     return head == NULL ? out_finish(&out, got) : xml_finish(&out, got, PyBytes_Size(head), tail);
 }
 
