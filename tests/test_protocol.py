@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import struct
 
@@ -626,3 +627,15 @@ def test_select_streams_rejects_bad_settings(args, kwargs, match):
 def test_every_error_raised_here_is_an_estreamer_error():
     for exc in (LocalProtocolError, RemoteProtocolError, ConfigurationError):
         assert issubclass(exc, EStreamerError)
+
+
+def test_event_data_is_a_frozen_value() -> None:
+    """EventData sets its slots past the frozen __setattr__ (it is made for every record);
+    it is still a frozen dataclass: equal by value, hashable, and not assignable."""
+    event = EventData(b"\x00\x00\x00\x47", 12)
+    assert (event.payload, event.offset) == (b"\x00\x00\x00\x47", 12)
+    assert event == EventData(b"\x00\x00\x00\x47", 12) != EventData(b"", 12)
+    assert hash(event) == hash(EventData(b"\x00\x00\x00\x47", 12))
+    assert [f.name for f in dataclasses.fields(event)] == ["payload", "offset"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        event.offset = 13  # type: ignore[misc]

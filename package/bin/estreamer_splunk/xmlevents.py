@@ -15,6 +15,10 @@ them on hostile values):
   attributes; every non-ASCII character (and a lone surrogate from a non-UTF-8 byte) as
   a decimal character reference, since ElementTree serialises to US-ASCII.
 
+With the native core, the event's bytes are written by it whole (head, the line escaped
+as above, tail: :meth:`EventTemplate.xml_events`), so the line is never a str, never
+escaped in Python and never encoded; they go to the binary layer of splunkd's pipe.
+
 splunklib stays for everything else: the scheme, the arguments, validation, and the
 log and status events, which share the EventWriter's ``<stream>`` header and its lock.
 """
@@ -30,6 +34,9 @@ from estreamer.records.record import Record
 #: an event's time: whole seconds and microseconds (plain ints, microseconds from 0 to
 #: 999,999: nothing to escape)
 Clock = tuple[int, int]
+
+#: what ends an event whose data is not empty
+_TAIL = b"</data><done /></event>"
 
 
 def time_text(clock: Clock | None) -> str | None:
@@ -137,7 +144,6 @@ class EventTemplate:
             pieces.append("".join(out))
         return pieces
 
-
     def xml_events(self, events: Iterable[tuple[Record, Clock | None, str]],
                    xml: Callable[[Record, bytes, bytes], bytes | None],
                    formatter: Callable[[Record], str]) -> list[bytes]:
@@ -176,8 +182,6 @@ class EventTemplate:
             pieces.append(b"".join(out))
         return pieces
 
-
-_TAIL = b"</data><done /></event>"
 
 #: events per piece of a batch's XML: about 40 kB, so the piece, its encoded bytes and
 #: the string it is joined from stay under malloc's mmap threshold (128 kB) and reuse

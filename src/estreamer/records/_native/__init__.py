@@ -115,13 +115,18 @@ def splunk_pairs(memos: dict[str, dict[Any, str]], bare: dict[str, str],
     return pairs
 
 
-def splunk_line(renderer: Any, pairs: Any) -> Callable[[tuple, dict], str | None] | None:
+def splunk_line(renderer: Any, pairs: Any) -> Callable[..., Any] | None:
     """A flat record's whole line, ``line(values, computed)``: the ``renderer`` of
     :func:`splunk_renderer` with the ``pairs`` of :func:`splunk_pairs` written where its
-    ``rest`` goes; None when the Python path must make it. None without the core."""
+    ``rest`` goes; None when the Python path must make it. None without the core.
+
+    ``line(values, computed, head, tail)`` gives bytes instead: ``head``, the line as
+    XML element text in US-ASCII as ElementTree writes it (``&``, ``<``, ``>`` as
+    entities, every non-ASCII character as a decimal reference), ``tail``; None as
+    above and for an empty line (formatters.splunk.XML_FORMS)."""
     if CORE is None or renderer is None or pairs is None:
         return None
-    line: Callable[[tuple, dict], str | None] = CORE.Line(renderer, pairs)
+    line: Callable[..., Any] = CORE.Line(renderer, pairs)
     return line
 
 
