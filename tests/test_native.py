@@ -590,3 +590,15 @@ def test_decorated_dicts_are_the_steps_names_in_order_whatever_the_shape(
         computed: dict[str, Any] = {"held": 1} if held else {}
         decorate(tuple(values), computed)
         assert list(computed.items()) == list(expected.items()), values
+
+
+@native
+def test_integers_of_every_length_are_written_as_str_writes_them() -> None:
+    template = "a=%s b=%s%s"
+    render = _native.CORE.Renderer(template, _native.template_parts(template), (0, 1),
+                                   (0, 0), {}, str, str)
+    edges = [0, 2**64 - 1, 2**64, -1, 2**70]
+    for power in range(1, 20):
+        edges += [10**power - 1, 10**power, 10**power + 1, 10**power + 10]
+    for number in edges:
+        assert render((number, number % 1000), "") == f"a={number} b={number % 1000}"

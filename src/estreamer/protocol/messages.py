@@ -235,26 +235,29 @@ def parse_bundle(view: memoryview, offset: int,
     head_size = BUNDLE_INNER_HEAD.size
     base = offset + HEADER_SIZE  # stream offset of payload byte 0
     pos = BUNDLE_HEAD.size
-    form_plain = INNER_FORM_PLAIN
+    checked = None  # the inner form of the message before: checked already
     while pos < end:
         if end - pos < head_size:
             raise RemoteProtocolError(
                 f"Message Bundle: {end - pos} stray bytes at payload offset {pos}", offset)
         form, length = inner_head(view, pos)
-        if form != form_plain and form not in _INNER_FORMS:
-            raise RemoteProtocolError(
-                f"Message Bundle: inner message at payload offset {pos} has type word "
-                f"0x{form:08x}; only Event Data (0x00000004 or 0x00010004) may be bundled",
-                offset)
+        if form != checked:  # checked where a run of one form starts (a bundle is one run)
+            if form not in _INNER_FORMS:
+                raise RemoteProtocolError(
+                    f"Message Bundle: inner message at payload offset {pos} has type word "
+                    f"0x{form:08x}; only Event Data (0x00000004 or 0x00010004) may be "
+                    "bundled", offset)
+            if forms_seen is not None and form not in forms_seen:
+                forms_seen.add(form)
+                log.debug("bundle inner messages use form 0x%08x (%s)", form,
+                          _INNER_FORMS[form])
+            checked = form
         start = pos + head_size
         stop = start + length
         if stop > end:
             raise RemoteProtocolError(
                 f"Message Bundle: inner message at payload offset {pos} claims {length} bytes "
                 f"but only {end - start} are left in the bundle", offset)
-        if forms_seen is not None and form not in forms_seen:
-            forms_seen.add(form)
-            log.debug("bundle inner messages use form 0x%08x (%s)", form, _INNER_FORMS[form])
         append(EventData(bytes(view[start:stop]), base + pos))
         pos = stop
     return Bundle(connection_id, sequence, tuple(records), offset)

@@ -504,20 +504,30 @@ typedef struct {
     char local[8192];
 } Out;
 
-static int out_add(Out *out, const char *s, Py_ssize_t n) {
-    if (out->len + n > out->cap) {
-        Py_ssize_t cap = (out->len + n) * 2;
-        char *data = out->data == out->local ? PyMem_Malloc((size_t)cap)
-                                             : PyMem_Realloc(out->data, (size_t)cap);
-        if (data == NULL) { PyErr_NoMemory(); return -1; }
-        if (out->data == out->local) memcpy(data, out->local, (size_t)out->len);
-        out->data = data;
-        out->cap = cap;
-    }
+/* Makes room for n more bytes (out of line: rarely needed, the buffer starts at 8 kB). */
+static int out_grow(Out *out, Py_ssize_t n) {
+    Py_ssize_t cap = (out->len + n) * 2;
+    char *data = out->data == out->local ? PyMem_Malloc((size_t)cap)
+                                         : PyMem_Realloc(out->data, (size_t)cap);
+    if (data == NULL) { PyErr_NoMemory(); return -1; }
+    if (out->data == out->local) memcpy(data, out->local, (size_t)out->len);
+    out->data = data;
+    out->cap = cap;
+    return 0;
+}
+
+static inline int out_add(Out *out, const char *s, Py_ssize_t n) {
+    if (out->len + n > out->cap && out_grow(out, n) < 0) return -1;
     memcpy(out->data + out->len, s, (size_t)n);
     out->len += n;
     return 0;
 }
+
+/* "00" to "99": integers are written two digits a step */
+static const char DIGIT_PAIRS[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
 /* str(v) of a value as UTF-8 into out: integers written directly, str copied; 1 when
  * the value cannot be written so (a lone surrogate, another type): the caller then
@@ -528,7 +538,16 @@ static int out_value(Out *out, PyObject *v) {
         int i = 24;
         unsigned long long x = PyLong_AsUnsignedLongLong(v);
         if (x == (unsigned long long)-1 && PyErr_Occurred()) { PyErr_Clear(); return 1; }
-        do { digits[--i] = (char)('0' + x % 10); x /= 10; } while (x);
+        for (; x >= 100; x /= 100) {
+            i -= 2;
+            memcpy(digits + i, DIGIT_PAIRS + 2 * (x % 100), 2);
+        }
+        if (x >= 10) {
+            i -= 2;
+            memcpy(digits + i, DIGIT_PAIRS + 2 * x, 2);
+        } else {
+            digits[--i] = (char)('0' + x);
+        }
         return out_add(out, digits + i, 24 - i);
     }
     if (PyUnicode_CheckExact(v)) {
@@ -1478,9 +1497,10 @@ static Py_ssize_t xml_special(const char *data, Py_ssize_t p, Py_ssize_t end) {
     const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>');
     for (; p + 16 <= end; p += 16) {
         __m128i b = _mm_loadu_si128((const __m128i *)(data + p));
+        /* a byte's high bit: non-ASCII, or all bits: one of the three */
         __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, amp), _mm_cmpeq_epi8(b, lt)),
-                                   _mm_cmpeq_epi8(b, gt));
-        int mask = _mm_movemask_epi8(hit) | _mm_movemask_epi8(b);  /* high bit: non-ASCII */
+                                   _mm_or_si128(_mm_cmpeq_epi8(b, gt), b));
+        int mask = _mm_movemask_epi8(hit);
         if (mask) {
             int i = 0;
             while (!(mask & 1)) { mask >>= 1; i++; }
