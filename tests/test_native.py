@@ -602,3 +602,16 @@ def test_integers_of_every_length_are_written_as_str_writes_them() -> None:
         edges += [10**power - 1, 10**power, 10**power + 1, 10**power + 10]
     for number in edges:
         assert render((number, number % 1000), "") == f"a={number} b={number % 1000}"
+
+
+@native
+def test_a_renderer_writes_each_value_it_holds_not_the_last_one_at_its_place() -> None:
+    """The renderer keeps the digits of the int it wrote at each place; another value
+    there (another int, an equal int that is another object, a str) is its own text."""
+    template = "a=%s b=%s%s"
+    render = _native.CORE.Renderer(template, _native.template_parts(template), (0, 1),
+                                   (0, 0), {}, str, str)
+    big = int("1700000000123")
+    for first in (big, int("1700000000124"), big, int("1700000000123"), "text", 7, True,
+                  -5, 2**64, big):
+        assert render((first, big), "") == f"a={first} b={big}", first

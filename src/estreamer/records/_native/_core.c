@@ -491,11 +491,21 @@ typedef struct {
     PyObject *parts;  /* tuple of n + 2 bytes: the template's UTF-8 around its %s */
     const char **part;  /* their data and sizes (the bytes are held in parts) */
     Py_ssize_t *part_size;
+    struct IntText *seen;  /* per value: the int written there last, and its digits */
     Py_ssize_t n;
     Py_ssize_t *where;
     unsigned char *modes;
     PyObject *quoted, *text, *value_text;
 } Renderer;
+
+/* An int a line held at one place, owned, and its decimal digits: the decoder gives
+ * the same object again for the same raw value, and most values repeat from one
+ * record to the next (device, policy, zone, the zeros of unused fields). */
+struct IntText {
+    PyObject *v;
+    unsigned char len;
+    char text[23];
+};
 
 /* A growing UTF-8 buffer. */
 typedef struct {
@@ -529,26 +539,33 @@ static const char DIGIT_PAIRS[] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
+/* The decimal digits of an exact int that fits 64 bits unsigned, at the end of
+ * ``digits``: where they start, or -1 (negative or huge: no error is left set). */
+static int int_digits(PyObject *v, char digits[24]) {
+    int i = 24;
+    unsigned long long x = PyLong_AsUnsignedLongLong(v);
+    if (x == (unsigned long long)-1 && PyErr_Occurred()) { PyErr_Clear(); return -1; }
+    for (; x >= 100; x /= 100) {
+        i -= 2;
+        memcpy(digits + i, DIGIT_PAIRS + 2 * (x % 100), 2);
+    }
+    if (x >= 10) {
+        i -= 2;
+        memcpy(digits + i, DIGIT_PAIRS + 2 * x, 2);
+    } else {
+        digits[--i] = (char)('0' + x);
+    }
+    return i;
+}
+
 /* str(v) of a value as UTF-8 into out: integers written directly, str copied; 1 when
  * the value cannot be written so (a lone surrogate, another type): the caller then
  * renders the line with PyUnicode_Format, as the Python plan does. */
 static int out_value(Out *out, PyObject *v) {
     if (PyLong_CheckExact(v)) {
         char digits[24];
-        int i = 24;
-        unsigned long long x = PyLong_AsUnsignedLongLong(v);
-        if (x == (unsigned long long)-1 && PyErr_Occurred()) { PyErr_Clear(); return 1; }
-        for (; x >= 100; x /= 100) {
-            i -= 2;
-            memcpy(digits + i, DIGIT_PAIRS + 2 * (x % 100), 2);
-        }
-        if (x >= 10) {
-            i -= 2;
-            memcpy(digits + i, DIGIT_PAIRS + 2 * x, 2);
-        } else {
-            digits[--i] = (char)('0' + x);
-        }
-        return out_add(out, digits + i, 24 - i);
+        int at = int_digits(v, digits);
+        return at < 0 ? 1 : out_add(out, digits + at, 24 - at);
     }
     if (PyUnicode_CheckExact(v)) {
         Py_ssize_t n;
@@ -643,7 +660,21 @@ static int out_fields(Renderer *self, Out *out, PyObject *values) {
         if (got != 0) break;
         if (v == NULL) return -1;
         if (self->modes[i] == 0) {
-            got = out_value(out, v);
+            struct IntText *seen = &self->seen[i];
+            char digits[24];
+            int at;
+            if (v == seen->v) {
+                got = out_add(out, seen->text, seen->len);
+            } else if (PyLong_CheckExact(v) && (at = int_digits(v, digits)) >= 0) {
+                Py_INCREF(v);
+                Py_XDECREF(seen->v);
+                seen->v = v;
+                seen->len = (unsigned char)(24 - at);
+                memcpy(seen->text, digits + at, (size_t)(24 - at));
+                got = out_add(out, digits + at, 24 - at);
+            } else {
+                got = out_value(out, v);
+            }
             continue;
         }
         if ((text = field_text(self, i, v)) == NULL) return -1;
@@ -703,15 +734,18 @@ static int Renderer_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
     PyMem_Free(self->modes);
     PyMem_Free(self->part);
     PyMem_Free(self->part_size);
+    PyMem_Free(self->seen);
     self->where = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(Py_ssize_t));
     self->modes = PyMem_Malloc((size_t)(n ? n : 1));
     self->part = PyMem_Malloc((size_t)(n + 2) * sizeof(const char *));
     self->part_size = PyMem_Malloc((size_t)(n + 2) * sizeof(Py_ssize_t));
+    self->seen = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(struct IntText));
     if (self->where == NULL || self->modes == NULL || self->part == NULL
-        || self->part_size == NULL) {
+        || self->part_size == NULL || self->seen == NULL) {
         PyErr_NoMemory();
         return -1;
     }
+    memset(self->seen, 0, (size_t)(n ? n : 1) * sizeof(struct IntText));
     for (i = 0; i < n + 2; i++) {
         PyObject *part = PyTuple_GetItem(parts, i);
         if (!PyBytes_Check(part)) {
@@ -753,6 +787,9 @@ static int Renderer_traverse(PyObject *obj, visitproc visit, void *arg) {
 
 static int Renderer_clear(PyObject *obj) {
     Renderer *self = (Renderer *)obj;
+    Py_ssize_t i;
+    if (self->seen != NULL)
+        for (i = 0; i < self->n; i++) Py_CLEAR(self->seen[i].v);
     Py_CLEAR(self->template);
     Py_CLEAR(self->parts);
     Py_CLEAR(self->quoted);
@@ -770,6 +807,7 @@ static void Renderer_dealloc(PyObject *obj) {
     PyMem_Free(self->modes);
     PyMem_Free(self->part);
     PyMem_Free(self->part_size);
+    PyMem_Free(self->seen);
     ((freefunc)PyType_GetSlot(type, Py_tp_free))(obj);
     Py_DECREF(type);
 }
