@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 from pathlib import Path
 
 import pytest
@@ -299,3 +301,21 @@ def test_static_tables_carry_encore_spellings() -> None:
     assert constants.BLOCKED[14] == "Would be Rewritten"
     assert constants.USER_AUTH_TYPES[2] == "Captive Portal Successfull Authenication"
     assert constants.VPN_TYPES[3] == "AnyConnect SSL"
+
+
+def test_a_caches_generated_decorators_are_freed_with_it_without_a_collection() -> None:
+    """A session's cache and the decorators generated for it go when the session drops
+    it: no reference cycle that only a full collection would free (streaming makes those
+    rare, and every session left its decorators and tables behind)."""
+    gc.disable()
+    try:
+        cache = MetadataCache()
+        cache.update(meta(123, id=5, length=3, name="fw1"))
+        event = cache.decorate(Record(400, {"deviceId": 5, "eventSecond": 1}))
+        assert event.computed["deviceName"] == "fw1"
+        plans = [weakref.ref(plan) for plan in cache._plans.values()]
+        assert plans
+        del cache
+        assert [plan() for plan in plans] == [None] * len(plans)
+    finally:
+        gc.enable()

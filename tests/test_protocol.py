@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import struct
+import weakref
 
 import pytest
 
@@ -639,3 +641,19 @@ def test_event_data_is_a_frozen_value() -> None:
     assert [f.name for f in dataclasses.fields(event)] == ["payload", "offset"]
     with pytest.raises(dataclasses.FrozenInstanceError):
         event.offset = 13  # type: ignore[misc]
+
+
+def test_a_reader_is_freed_with_its_session_without_a_collection() -> None:
+    """A session's reader (and its buffer) goes when the session drops it: no reference
+    cycle that only a full collection would free (streaming makes those rare, and
+    readers piled up a session's buffer each)."""
+    gc.disable()
+    try:
+        reader = MessageReader()
+        events = drain(reader, [bundle(7, 1, RECORDS[:3])])
+        assert isinstance(events[0], Bundle) and len(events[0].records) == 3
+        probe = weakref.ref(reader)
+        del reader
+        assert probe() is None
+    finally:
+        gc.enable()

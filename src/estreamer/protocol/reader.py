@@ -8,6 +8,7 @@ knows no session rules; :func:`iter_messages` uses it to read a capture file.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from functools import partial
 from typing import IO, Union
 
 from estreamer.errors import ConfigurationError, LocalProtocolError, RemoteProtocolError
@@ -49,10 +50,13 @@ class MessageReader:
                  max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE) -> None:
         self.max_message_size = check_max_message_size(max_message_size)
         table = dict(parsers)
-        if table.get(MessageType.MESSAGE_BUNDLE) is parse_bundle:
-            table[MessageType.MESSAGE_BUNDLE] = self._parse_bundle
-        self._parsers = table
         self._bundle_forms: set[int] = set()
+        if table.get(MessageType.MESSAGE_BUNDLE) is parse_bundle:
+            # not a method of self: a reader in a cycle with its own parsers outlives its
+            # session (and its buffer) until a full collection, which streaming makes rare
+            table[MessageType.MESSAGE_BUNDLE] = partial(parse_bundle,
+                                                        forms_seen=self._bundle_forms)
+        self._parsers = table
         self._buffer = bytearray()
         self._pos = 0  # read position in _buffer
         self._buffer_offset = 0  # stream offset of _buffer[0]
@@ -136,9 +140,6 @@ class MessageReader:
         raise RemoteProtocolError(
             f"stream ended inside a {what}: {available} of {needed} bytes received, "
             f"{needed - available} missing", offset)
-
-    def _parse_bundle(self, view: memoryview, offset: int) -> Event:
-        return parse_bundle(view, offset, self._bundle_forms)
 
 
 Source = Union[bytes, bytearray, memoryview, IO[bytes], Iterable[bytes]]

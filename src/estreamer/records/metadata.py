@@ -794,7 +794,9 @@ class MetadataCache:
         env.update((f"B{i}", FALLBACKS[name].get) for i, name in enumerate(source.fallbacks))
         env.update((f"FN{i}", FUNCTIONS[name]) for i, name in enumerate(source.functions))
         exec(source.code, env)
-        plan: Callable[[Any, dict], None] = env["decorate"]
+        # taken out of its own globals: a function in a cycle with them outlives its
+        # cache (a session) until a full collection, which streaming makes rare
+        plan: Callable[[Any, dict], None] = env.pop("decorate")
         self._plans[_plan_key(record_type, names)] = plan
         return plan
 
