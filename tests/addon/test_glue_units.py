@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
+import sys
 import threading
 import xml.etree.ElementTree as ET
 
@@ -15,6 +17,7 @@ from estreamer_splunk.account import account_from_fields, decode_pkcs12
 from estreamer_splunk.kvstore import KVBookmarkStore, KVMetadataStore
 from estreamer_splunk.options import DeviceFilter, parse_input
 from estreamer_splunk.sink import EventWriterSink, event_time
+from estreamer_splunk.xmlevents import PIPE_SIZE, widen_pipe
 
 from estreamer.errors import ConfigurationError
 from estreamer.protocol import RequestFlags
@@ -165,3 +168,26 @@ def test_kv_store_keys_are_the_input_and_its_table_parts() -> None:
     KVMetadataStore(metadata, "north").save("fmc:8302", cache)  # type: ignore[arg-type]
     assert metadata.docs and all(key.startswith("north:") and key.count(":") == 2
                                  for key in metadata.docs)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pipe sizes are Linux's")
+def test_the_input_widens_splunkds_pipe_and_leaves_anything_else(tmp_path) -> None:
+    """The input asks for a 1 MiB pipe to splunkd (a batch is written without waiting for
+    splunkd to drain 64 kB at a time); a file, or a stream without a descriptor, is left
+    as it is."""
+    import fcntl
+
+    with open("/proc/sys/fs/pipe-max-size") as limit:
+        if int(limit.read()) < PIPE_SIZE:
+            pytest.skip("this system allows smaller pipes")
+    read_end, write_end = os.pipe()
+    try:
+        with os.fdopen(write_end, "w", closefd=False) as stream:
+            assert widen_pipe(stream) == PIPE_SIZE
+            assert fcntl.fcntl(write_end, getattr(fcntl, "F_GETPIPE_SZ", 1032)) == PIPE_SIZE
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    with open(tmp_path / "events.xml", "w") as regular:
+        assert widen_pipe(regular) is None
+    assert widen_pipe(io.StringIO()) is None

@@ -40,6 +40,7 @@ from estreamer_splunk.options import FORMAT_SOURCETYPES, InputOptions, parse_inp
 from estreamer_splunk.sink import EventWriterSink
 from estreamer_splunk.splunkd import Splunkd
 from estreamer_splunk.status import StatusReporter, certificate_event
+from estreamer_splunk.xmlevents import widen_pipe
 
 log = logging.getLogger("estreamer_splunk.modinput")
 
@@ -65,6 +66,7 @@ def stream(inputs: Any, writer: Any) -> None:
         raise ConfigurationError(f"the estreamer input runs one stanza per process, "
                                  f"splunkd sent {len(stanzas)}")
     stanza, params = stanzas[0]
+    widen_pipe(writer._out)
     InputRun(stanza, params, inputs.metadata, writer).run()
 
 
