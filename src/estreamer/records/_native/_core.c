@@ -29,6 +29,15 @@
 PyAPI_FUNC(const char *) PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *size);
 #endif
 
+/* *slot = v, holding v and letting go of what *slot held (Py_XSETREF, which the
+ * limited API of 3.9 lacks); v may be NULL, or what *slot holds already. */
+static void hold(PyObject **slot, PyObject *v) {
+    PyObject *old = *slot;
+    Py_XINCREF(v);
+    *slot = v;
+    Py_XDECREF(old);
+}
+
 /* Op codes; program.py holds the same numbers (OPS) and a test checks them. */
 enum {
     OP_CHECK = 1,   /* n: bail unless n bytes are left before end */
@@ -88,9 +97,7 @@ static PyObject *recent_value(Recent *r, uint64_t a, uint64_t b) {
 /* v (a new reference, or NULL on error) is what the op made from raw (a, b): kept. */
 static PyObject *keep_recent(Recent *r, uint64_t a, uint64_t b, PyObject *v) {
     if (v != NULL) {
-        Py_INCREF(v);
-        Py_XDECREF(r->obj);
-        r->obj = v;
+        hold(&r->obj, v);
         r->a = a;
         r->b = b;
     }
@@ -425,12 +432,8 @@ static int Decoder_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
     PyMem_Free(self->ops);
     self->ops = array;
     self->nops = n;
-    Py_INCREF(names);
-    Py_XDECREF(self->names);
-    self->names = names;
-    Py_INCREF(fallback);
-    Py_XDECREF(self->fallback);
-    self->fallback = fallback;
+    hold(&self->names, names);
+    hold(&self->fallback, fallback);
     return 0;
 }
 
@@ -666,9 +669,7 @@ static int out_fields(Renderer *self, Out *out, PyObject *values) {
             if (v == seen->v) {
                 got = out_add(out, seen->text, seen->len);
             } else if (PyLong_CheckExact(v) && (at = int_digits(v, digits)) >= 0) {
-                Py_INCREF(v);
-                Py_XDECREF(seen->v);
-                seen->v = v;
+                hold(&seen->v, v);
                 seen->len = (unsigned char)(24 - at);
                 memcpy(seen->text, digits + at, (size_t)(24 - at));
                 got = out_add(out, digits + at, 24 - at);
@@ -1026,9 +1027,7 @@ static PyObject *Decorator_call(PyObject *obj, PyObject *args, PyObject *kwargs)
         if (now == NULL) return NULL;
         if (now != self->seen) {
             forget_memos(self);
-            Py_INCREF(now);
-            Py_XDECREF(self->seen);
-            self->seen = now;
+            hold(&self->seen, now);
         }
     }
     size = PyTuple_Size(values);
@@ -1062,9 +1061,7 @@ static PyObject *Decorator_call(PyObject *obj, PyObject *args, PyObject *kwargs)
         if (self->generation != NULL && memo_safe(key)) {
             Py_XDECREF(s->memo_key);
             s->memo_key = key;  /* the reference taken by step_key */
-            Py_XINCREF(name);
-            Py_XDECREF(s->memo_name);
-            s->memo_name = name;
+            hold(&s->memo_name, name);
         } else {
             Py_DECREF(key);
         }
@@ -1344,12 +1341,8 @@ static int pairs_write(Pairs *self, Out *out, PyObject *values, PyObject *comput
                 text = PyDict_GetItemWithError(k->memo, value);
                 if (text == NULL) { PyErr_Clear(); got = 1; break; }  /* not seen, unhashable */
                 if (k != &own && (PyUnicode_CheckExact(value) || PyLong_CheckExact(value))) {
-                    Py_INCREF(value);
-                    Py_XDECREF(k->value);
-                    k->value = value;
-                    Py_INCREF(text);
-                    Py_XDECREF(k->text);
-                    k->text = text;
+                    hold(&k->value, value);
+                    hold(&k->text, text);
                 }
             }
             got = out_value(out, text);
