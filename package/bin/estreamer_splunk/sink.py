@@ -20,7 +20,6 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
-from operator import itemgetter
 from typing import Any, Callable
 
 from estreamer.errors import EStreamerError
@@ -50,24 +49,23 @@ def _time_fields(record_type: int, keys: tuple[str, ...]) -> tuple[str | None, s
 
 
 #: FieldNames.serial << 32 | record type -> where a flat record of that layout holds its
-#: event second and microsecond (None: it has none), and an itemgetter of both when it
-#: has both; found once per layout, not per record (the names of a layout are a tuple of
-#: ~130, slow to hash for every record; an int key is cheaper than a tuple)
-_time_positions: dict[int, tuple[int | None, int | None, Callable[[tuple], Any] | None]] = {}
+#: event second and microsecond (None: it has none); found once per layout, not per record
+#: (the names of a layout are a tuple of ~130, slow to hash for every record; an int
+#: key is cheaper than a tuple)
+_time_positions: dict[int, tuple[int | None, int | None]] = {}
 
 
 def _time_positions_of(key: int, record_type: int, names: Any
-                       ) -> tuple[int | None, int | None, Callable[[tuple], Any] | None]:
+                       ) -> tuple[int | None, int | None]:
     """Where a flat record of this layout holds its event second and microsecond (found
     once, then kept in _time_positions under ``key``)."""
     if len(_time_positions) > 4096:  # layouts are few; this only bounds the table
         _time_positions.clear()
     second_key, usec_key = _time_fields(record_type, names)
     # names.position is what Record.get reads: the last of a repeated name
-    second_at = names.position[second_key] if second_key else None
-    usec_at = names.position[usec_key] if usec_key else None
-    both = None if second_at is None or usec_at is None else itemgetter(second_at, usec_at)
-    found = _time_positions[key] = (second_at, usec_at, both)
+    found = _time_positions[key] = (
+        names.position[second_key] if second_key else None,
+        names.position[usec_key] if usec_key else None)
     return found
 
 
@@ -82,18 +80,9 @@ def event_clock(record: Record) -> Clock | None:
     else:
         # a flat record (nearly all): one look-up by layout, then by position
         key = names.serial << 32 | record.record_type
-        second_at, usec_at, both = _time_positions.get(key) \
+        second_at, usec_at = _time_positions.get(key) \
             or _time_positions_of(key, record.record_type, names)
-        if both is not None:
-            # the usual event: both read at once, and the pair is the clock
-            clock = both(values)
-            second, usec = clock
-            if type(second) is int and second > 0 and type(usec) is int \
-                    and 0 <= usec < 1_000_000:
-                return clock  # type: ignore[no-any-return]
         second = None if second_at is None else values[second_at]
-        if usec_at is None and type(second) is int and second > 0:
-            return second, 0  # a layout with whole seconds only
         usec = None if usec_at is None else values[usec_at]
     if not isinstance(second, int) or isinstance(second, bool) or second <= 0:
         second = record.archive_timestamp or None
