@@ -1014,7 +1014,7 @@ static int store_names(Decorator *self, PyObject *computed) {
 
 static PyObject *Decorator_call(PyObject *obj, PyObject *args, PyObject *kwargs) {
     Decorator *self = (Decorator *)obj;
-    PyObject *values, *computed;
+    PyObject *values, *computed, *result = NULL;
     Py_ssize_t i, size;
 
     if (!PyArg_UnpackTuple(args, "Decorator", 2, 2, &values, &computed)) return NULL;
@@ -1035,18 +1035,18 @@ static PyObject *Decorator_call(PyObject *obj, PyObject *args, PyObject *kwargs)
         Step *s = &self->step[i];
         PyObject *key, *name;
         int hit = memo_hit(s, values, size);
-        if (hit < 0) goto error;
+        if (hit < 0) goto done;
         if (hit) {
             Py_XINCREF(s->memo_name);
             s->now = s->memo_name;
             continue;
         }
         key = step_key(s, values);
-        if (key == NULL) goto error;
+        if (key == NULL) goto done;
         if (s->fn != Py_None) {
             name = PyObject_CallFunctionObjArgs(s->fn, key, NULL);
             if (name == Py_None) { Py_DECREF(name); name = NULL; }
-            else if (name == NULL) { Py_DECREF(key); goto error; }
+            else if (name == NULL) { Py_DECREF(key); goto done; }
         } else {
             name = get_value(s->table, key);
             if (name == NULL && !PyErr_Occurred() && s->fallback != Py_None)
@@ -1057,7 +1057,7 @@ static PyObject *Decorator_call(PyObject *obj, PyObject *args, PyObject *kwargs)
                 name = part;
             }
         }
-        if (name == NULL && PyErr_Occurred()) { Py_DECREF(key); goto error; }
+        if (name == NULL && PyErr_Occurred()) { Py_DECREF(key); goto done; }
         if (self->generation != NULL && memo_safe(key)) {
             Py_XDECREF(s->memo_key);
             s->memo_key = key;  /* the reference taken by step_key */
@@ -1067,12 +1067,13 @@ static PyObject *Decorator_call(PyObject *obj, PyObject *args, PyObject *kwargs)
         }
         s->now = name;
     }
-    if (store_names(self, computed) < 0) goto error;
+    if (store_names(self, computed) == 0) {
+        Py_INCREF(Py_None);
+        result = Py_None;
+    }
+done:  /* the names of this call are let go, whatever happened */
     for (i = 0; i < self->n; i++) Py_CLEAR(self->step[i].now);
-    Py_RETURN_NONE;
-error:
-    for (i = 0; i < self->n; i++) Py_CLEAR(self->step[i].now);
-    return NULL;
+    return result;
 }
 
 static int Decorator_init(PyObject *obj, PyObject *args, PyObject *kwargs) {
@@ -1587,22 +1588,20 @@ static int out_xml_text(Out *out, const char *data, Py_ssize_t start, Py_ssize_t
  * or not valid UTF-8); NULL with an error set. The buffer is freed. */
 static PyObject *xml_finish(Out *out, int got, Py_ssize_t start, PyObject *tail) {
     PyObject *xml = NULL;
-    Py_ssize_t special;
     if (got == 0 && out->len == start) got = 1;  /* empty: <data />, Python's to write */
     if (got == 0) {
-        special = xml_special(out->data, start, out->len);
-        if (special == out->len) {  /* the usual line: nothing to escape */
-            got = out_add(out, PyBytes_AsString(tail), PyBytes_Size(tail));
-            if (got == 0) xml = PyBytes_FromStringAndSize(out->data, out->len);
-        } else {
-            Out escaped;
+        /* the usual line has nothing to escape: its event is the buffer itself */
+        Out escaped, *event = out;
+        Py_ssize_t special = xml_special(out->data, start, out->len);
+        if (special < out->len) {
+            event = &escaped;
             out_init(&escaped);
             got = out_add(&escaped, out->data, special);
             if (got == 0) got = out_xml_text(&escaped, out->data, special, out->len);
-            if (got == 0) got = out_add(&escaped, PyBytes_AsString(tail), PyBytes_Size(tail));
-            if (got == 0) xml = PyBytes_FromStringAndSize(escaped.data, escaped.len);
-            if (escaped.data != escaped.local) PyMem_Free(escaped.data);
         }
+        if (got == 0) got = out_add(event, PyBytes_AsString(tail), PyBytes_Size(tail));
+        if (got == 0) xml = PyBytes_FromStringAndSize(event->data, event->len);
+        if (event == &escaped && escaped.data != escaped.local) PyMem_Free(escaped.data);
     }
     if (got == 1) {
         Py_INCREF(Py_None);
